@@ -1,0 +1,85 @@
+"""Process settings from YIBANG_* environment variables and a .env file (DESIGN §10).
+
+pydantic-settings does the reading and type checking; we only turn its errors into a ConfigError that
+names the variable, because an operator sees the message, not the code.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from config.errors import ConfigError
+
+DEFAULT_TAXONOMY = Path(__file__).parent / "taxonomy" / "zhengzhou-2022.yaml"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="YIBANG_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str | None = None
+    data_dir: Path = Path("data")
+    secret_key: SecretStr | None = None
+    # Earlier keys, still accepted for decryption after a rotation (comma separated, newest first).
+    old_secret_keys: SecretStr | None = None
+    taxonomy: Path = DEFAULT_TAXONOMY
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    timezone: str = "Asia/Shanghai"
+    case_prefix: str = Field("ZZ", pattern=r"^[A-Z]{1,6}$")
+    log_level: str = "INFO"
+
+    telegram_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org/bot"
+    telegram_staff_chat_id: int | None = None
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
+
+    wechat_token: SecretStr | None = None
+    wechat_app_id: str | None = None
+    wechat_app_secret: SecretStr | None = None
+    wechat_aes_key: SecretStr | None = None
+    wechat_api_url: str = "https://api.weixin.qq.com/cgi-bin/"
+    wechat_template_id: str | None = None
+
+    wecom_webhook_url: SecretStr | None = None
+
+    @field_validator("secret_key")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("must be at least 32 characters")
+        return value
+
+    @property
+    def telegram_configured(self) -> bool:
+        return self.telegram_token is not None
+
+    @property
+    def wechat_configured(self) -> bool:
+        return self.wechat_token is not None and bool(self.wechat_app_id)
+
+    @property
+    def wecom_configured(self) -> bool:
+        return self.wecom_webhook_url is not None
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'yibang.sqlite3').resolve()}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, or raise ConfigError naming each bad variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            key = "YIBANG_" + "_".join(str(part) for part in error["loc"]).upper()
+            problems.append(f"{key}: {error['msg']}")
+        raise ConfigError("environment / .env", problems) from None

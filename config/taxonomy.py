@@ -1,0 +1,259 @@
+"""The taxonomy: categories and keywords, urgency rules, districts, departments, deadlines and every text.
+
+A city changes these, not the code (DESIGN §1: "the taxonomy is configuration, not code"). The file is
+YAML; pydantic checks its shape, and `load_taxonomy` turns any problem into a ConfigError naming the file,
+the key and what is wrong.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from config.errors import ConfigError
+from config.texts import Texts
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d)\s*$")
+_UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_duration(value: Any) -> timedelta:
+    """'30m', '1h', '7h', '1d' -> timedelta; a number is minutes."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, (int, float)):
+        return timedelta(minutes=value)
+    match = _DURATION.match(str(value))
+    if not match:
+        raise ValueError(f"'{value}' is not a duration like 30m, 1h or 1d")
+    return timedelta(**{_UNITS[match.group(2)]: float(match.group(1))})
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Category(_Strict):
+    name: str
+    description: str = ""
+    # token -> weight; the category score is the sum of the weights of the tokens found.
+    keywords: dict[str, float] = Field(default_factory=dict)
+
+
+class CategoryThresholds(_Strict):
+    # The best category wins only when its normalised score and its lead over the runner-up pass these;
+    # otherwise the case goes to the fallback category and is flagged for a person to categorise.
+    min_score: float = 0.0
+    min_margin: float = 0.0
+    fallback: str = "其他"
+
+
+class UrgencyRule(_Strict):
+    """One reason a message is urgent. It fires when any word of `words` appears and, when `with_words`
+    is given, also one of those (a combination such as an old person alone plus a health word); or when
+    `pattern` (a regular expression over the raw text) matches. `danger` names the emergency number to
+    tell the citizen at once (120, 110, 119)."""
+
+    name: str
+    words: list[str] = Field(default_factory=list)
+    with_words: list[str] = Field(default_factory=list)
+    pattern: str | None = None
+    weight: float = 1.0
+    danger: str | None = None
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            re.compile(value)
+        return value
+
+    @model_validator(mode="after")
+    def _has_trigger(self) -> UrgencyRule:
+        if not self.words and not self.pattern:
+            raise ValueError(f"rule '{self.name}' needs words or a pattern")
+        return self
+
+
+class Urgency(_Strict):
+    urgent: str = "紧急"
+    normal: str = "一般"
+    # Sum of the weights of the fired rules needed for 紧急.
+    threshold: float = 1.0
+    # Words that cancel a rule when they come just before its word (没有发烧, 不急).
+    negations: list[str] = Field(default_factory=list)
+    rules: list[UrgencyRule] = Field(default_factory=list)
+
+
+class District(_Strict):
+    name: str
+    aliases: list[str] = Field(default_factory=list)
+    # Well-known places (streets, stations, compounds) that lie in this district.
+    places: list[str] = Field(default_factory=list)
+    # Approximate centre (latitude, longitude), for shared locations.
+    center: tuple[float, float] | None = None
+
+
+class Districts(_Strict):
+    items: list[District]
+    # Words that contain a district name or alias but do not mean it (新郑机场, 中原银行, 上街 as "go out").
+    not_districts: list[str] = Field(default_factory=list)
+    # A shared location farther than this from every centre matches no district.
+    max_location_km: float = 25.0
+
+
+class Department(_Strict):
+    name: str
+    categories: list[str] = Field(default_factory=list)
+    # Empty means the whole city.
+    districts: list[str] = Field(default_factory=list)
+
+
+class Promise(_Strict):
+    contact: timedelta
+    resolve: timedelta
+    feedback: timedelta
+
+    @field_validator("contact", "resolve", "feedback", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> timedelta:
+        return parse_duration(value)
+
+
+class Dialogue(_Strict):
+    conversation_ttl: timedelta = timedelta(minutes=30)
+    name_max: int = 20
+    problem_min: int = 4
+    problem_max: int = 2000
+
+    @field_validator("conversation_ttl", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> timedelta:
+        return parse_duration(value)
+
+
+class Commands(_Strict):
+    """Words (Chinese and English, slash commands included) that mean the same intent."""
+
+    start: list[str]
+    progress: list[str]
+    cancel: list[str]
+    back: list[str]
+    restart: list[str]
+    withdraw: list[str]
+    help: list[str]
+    greetings: list[str] = Field(default_factory=list)
+    affirm: list[str] = Field(default_factory=list)
+    deny: list[str] = Field(default_factory=list)
+
+
+class StatusLabels(_Strict):
+    """What each case state is called where people read it (DESIGN §5)."""
+
+    received: str
+    assigned: str
+    in_progress: str
+    resolved: str
+    revisited: str
+    closed: str
+    merged: str
+    withdrawn: str
+    invalid: str
+
+
+class Taxonomy(_Strict):
+    name: str
+    platform: str
+    categories: list[Category]
+    category_thresholds: CategoryThresholds = CategoryThresholds()
+    urgency: Urgency
+    districts: Districts
+    departments: list[Department] = Field(default_factory=list)
+    promise: dict[str, Promise]
+    dialogue: Dialogue = Dialogue()
+    commands: Commands
+    statuses: StatusLabels
+    texts: Texts
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Taxonomy:
+        names = [c.name for c in self.categories]
+        if len(set(names)) != len(names):
+            raise ValueError("categories: a category name appears twice")
+        if self.category_thresholds.fallback not in names:
+            raise ValueError(f"category_thresholds.fallback: '{self.category_thresholds.fallback}' is not a category")
+        districts = {d.name for d in self.districts.items}
+        for dept in self.departments:
+            for cat in dept.categories:
+                if cat not in names:
+                    raise ValueError(f"departments.{dept.name}.categories: unknown category '{cat}'")
+            for dist in dept.districts:
+                if dist not in districts:
+                    raise ValueError(f"departments.{dept.name}.districts: unknown district '{dist}'")
+        for level in (self.urgency.urgent, self.urgency.normal):
+            if level not in self.promise:
+                raise ValueError(f"promise: no deadlines for urgency '{level}'")
+        return self
+
+    @property
+    def category_names(self) -> list[str]:
+        return [c.name for c in self.categories]
+
+    @property
+    def district_names(self) -> list[str]:
+        return [d.name for d in self.districts.items]
+
+    def departments_for(self, category: str, district: str | None) -> list[str]:
+        """Departments in routing order: those taking this category and district first, then the rest."""
+
+        def rank(dept: Department) -> int:
+            takes_category = category in dept.categories
+            takes_district = not dept.districts or (district in dept.districts)
+            return 0 if takes_category and takes_district else 1 if takes_category else 2
+
+        return [d.name for d in sorted(self.departments, key=rank)]
+
+
+def _location(loc: tuple[Any, ...], data: Any) -> str:
+    """A readable key path: 'categories[2].keywords' becomes 'categories.寻医买药.keywords'."""
+    parts: list[str] = []
+    node = data
+    for part in loc:
+        if isinstance(part, int) and isinstance(node, list) and part < len(node):
+            item = node[part]
+            label = item.get("name") if isinstance(item, dict) else None
+            parts.append(str(label) if label else f"[{part}]")
+            node = item
+        else:
+            parts.append(str(part))
+            node = node.get(part) if isinstance(node, dict) else None
+    return ".".join(parts)
+
+
+def load_taxonomy(path: Path | str) -> Taxonomy:
+    """Load and check a taxonomy file, or raise ConfigError naming the file, the key and the problem."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(str(path), ["the file does not exist (YIBANG_TAXONOMY)"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(path), [f"cannot read the file: {exc}"]) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(str(path), [f"not valid YAML: {exc}"]) from None
+    if not isinstance(raw, dict):
+        raise ConfigError(str(path), ["the file must hold a mapping of keys (name, categories, …)"])
+    try:
+        return Taxonomy.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            key = _location(error["loc"], raw) or "(top level)"
+            message = error["msg"].removeprefix("Value error, ")
+            problems.append(f"{key}: {message}")
+        raise ConfigError(str(path), problems) from None

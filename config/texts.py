@@ -1,0 +1,106 @@
+"""Every sentence the bot says, by name. The words live in the taxonomy file under `texts:`.
+
+A field per text, not a free dictionary, so that a missing or misspelt key stops start-up with its name
+instead of failing in front of a citizen. Placeholders in braces are filled with str.format.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Texts(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # greeting and help
+    welcome: str
+    help: str
+    greeting: str
+    choice_request_help: str
+    choice_progress: str
+
+    # intake: questions
+    ask_name: str
+    ask_phone: str
+    ask_district: str
+    ask_problem: str
+    share_contact_button: str
+    district_prefilled: str
+    # intake: reasons to ask again
+    bad_name_empty: str
+    bad_name_long: str
+    bad_name_digits: str
+    bad_phone_length: str
+    bad_phone_format: str
+    bad_phone_not_own: str
+    bad_district: str
+    bad_problem_short: str
+    bad_problem_long: str
+    unknown_choice: str
+    # intake: navigation
+    confirm_summary: str
+    choice_confirm: str
+    choice_edit: str
+    choice_cancel: str
+    ask_edit_which: str
+    field_name: str
+    field_phone: str
+    field_district: str
+    field_problem: str
+    back_at_start: str
+    cancelled: str
+    nothing_to_cancel: str
+    restarted: str
+    expired: str
+    reuse_contact_offer: str
+    choice_reuse_contact: str
+    choice_new_contact: str
+    # intake: filed
+    filed: str
+    filed_urgent: str
+    category_unsure: str
+    # danger to life: said first, before anything else
+    emergency_120: str
+    emergency_110: str
+    emergency_119: str
+    # after filing: more messages from the citizen
+    supplement_offer: str
+    choice_supplement: str
+    choice_new_case: str
+    choice_never_mind: str
+    supplement_added: str
+    never_mind: str
+    # non-text messages
+    empty_text: str
+    media_not_supported: str
+    photo_received: str
+    voice_unrecognised: str
+    location_matched: str
+    location_unmatched: str
+    # progress
+    progress_none: str
+    progress_header: str
+    progress_item: str
+    progress_detail: str
+    progress_not_found: str
+    progress_no_public_event: str
+    progress_merged: str
+    # withdraw
+    withdraw_usage: str
+    withdraw_done: str
+    withdraw_not_allowed: str
+    # rendering
+    numbered_choice: str
+    duration_minutes: str
+    duration_hours: str
+    duration_days: str
+    # events the citizen sees on the timeline
+    event_received: str
+    event_withdrawn: str
+    event_supplement: str
+    # staff
+    staff_card: str
+    staff_card_urgent_line: str
+    staff_danger_alert: str
+    staff_supplement: str
+    masked_none: str
