@@ -1,0 +1,55 @@
+"""Handling one incoming message end to end, in one database transaction (DESIGN §3).
+
+Lock the citizen's conversation; skip the message if its id was seen (Telegram redelivers, WeChat
+retries); advance the dialogue; write case, events and outbox rows; remember the replies; commit.
+Only then does the adapter send the replies.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from handlers import dialogue
+from handlers.messages import Incoming, Outcome, Reply
+from handlers.services import Services
+from handlers.turn import IDLE, Turn
+from storage import inbox
+from storage.conversations import lock_conversation
+
+log = logging.getLogger(__name__)
+
+
+def handle(services: Services, incoming: Incoming) -> Outcome:
+    cipher = services.cipher
+    with services.db.transaction() as session:
+        now = services.clock.now()
+        conversation = lock_conversation(session, incoming.channel, incoming.user_key, incoming.chat_key, now)
+        # Checked under the conversation lock: a concurrent duplicate waits for the first to commit.
+        stored = inbox.replies_for(session, incoming.channel, incoming.message_id)
+        if stored is not None:
+            return Outcome([Reply.from_dict(item) for item in stored], duplicate=True)
+        turn = Turn(
+            services=services,
+            session=session,
+            conversation=conversation,
+            incoming=incoming,
+            now=now,
+            slots=cipher.decrypt_json(conversation.slots_enc) or {},
+        )
+        dialogue.respond(turn)
+        _save(turn)
+        replies = turn.all_replies()
+        inbox.record(session, incoming.channel, incoming.message_id, now, [r.to_dict() for r in replies])
+    log.debug("handled %s message on %s: %d replies", incoming.kind, incoming.channel, len(replies))
+    return Outcome(replies)
+
+
+def _save(turn: Turn) -> None:
+    conversation = turn.conversation
+    conversation.slots_enc = turn.services.cipher.encrypt_json(turn.slots) if turn.slots else None
+    conversation.version += 1
+    conversation.updated_at = turn.now
+    if turn.step == IDLE:
+        conversation.expires_at = None
+    else:
+        conversation.expires_at = turn.now + turn.taxonomy.dialogue.conversation_ttl

@@ -1,0 +1,83 @@
+"""What the handlers need to do their work, built once per process from the settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from functools import cached_property
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from classifier import Classification
+from config import Settings, Taxonomy, load_taxonomy
+from handlers.clock import Clock, SystemClock
+from storage import Database, FieldCipher
+from storage.encryption import secret_keys
+
+
+class CaseClassifier(Protocol):
+    def classify(self, text: str) -> Classification: ...
+
+    def find_district(self, text: str) -> str | None: ...
+
+    def district_at(self, lat: float, lon: float) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class StaffDestination:
+    """Where staff are told of new cases: a Telegram group, a WeCom robot, or the log."""
+
+    channel: str
+    target: str
+
+
+@dataclass
+class Services:
+    settings: Settings
+    taxonomy: Taxonomy
+    classifier: CaseClassifier
+    db: Database
+    cipher: FieldCipher
+    clock: Clock = field(default_factory=SystemClock)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, clock: Clock | None = None, migrate: bool = True) -> Services:
+        from classifier import get_classifier
+
+        taxonomy = load_taxonomy(settings.taxonomy)
+        db = Database(settings.resolved_database_url())
+        if migrate:
+            db.migrate()
+        secrets = secret_keys(
+            settings.secret_key.get_secret_value() if settings.secret_key else None,
+            settings.old_secret_keys.get_secret_value() if settings.old_secret_keys else None,
+            settings.data_dir,
+        )
+        return cls(
+            settings=settings,
+            taxonomy=taxonomy,
+            classifier=get_classifier(taxonomy),
+            db=db,
+            cipher=FieldCipher(secrets),
+            clock=clock or SystemClock(),
+        )
+
+    @cached_property
+    def tz(self) -> tzinfo:
+        return ZoneInfo(self.settings.timezone)
+
+    def local(self, moment: datetime) -> datetime:
+        return moment.astimezone(self.tz)
+
+    @cached_property
+    def staff_destinations(self) -> tuple[StaffDestination, ...]:
+        """Each configured staff channel; with none, staff cards go to the log so nothing is silent."""
+        settings = self.settings
+        destinations = []
+        if settings.telegram_staff_chat_id is not None:
+            destinations.append(StaffDestination("telegram", str(settings.telegram_staff_chat_id)))
+        if settings.wecom_webhook_url is not None:
+            destinations.append(StaffDestination("wecom", "robot"))
+        if not destinations:
+            destinations.append(StaffDestination("log", "staff"))
+        return tuple(destinations)

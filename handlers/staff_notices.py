@@ -1,0 +1,75 @@
+"""What staff are told, and through which outbox rows: the new-case card, danger alerts, supplements.
+
+Rows are written in the citizen's transaction, so staff hear of exactly the cases that were committed.
+The card itself is rendered when it is sent (`render_card`), so it shows the case as it is then.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from handlers.services import Services
+from handlers.wording import status_label
+from storage import outbox
+from storage.encryption import mask_name, mask_phone, redact_phones
+from storage.models import Case
+
+
+def announce_case(session: Session, services: Services, case: Case, now: datetime) -> None:
+    for destination in services.staff_destinations:
+        outbox.enqueue(
+            session,
+            channel=destination.channel,
+            target=destination.target,
+            payload={"kind": "case_card", "case_id": case.id},
+            dedupe_key=f"card:{case.id}:{destination.channel}:{destination.target}",
+            now=now,
+            case_id=case.id,
+        )
+
+
+def tell_staff(
+    session: Session, services: Services, text: str, *, dedupe_key: str, now: datetime, case_id: int | None = None
+) -> None:
+    """A plain message to every staff destination (alerts, supplements, escalations)."""
+    for destination in services.staff_destinations:
+        outbox.enqueue(
+            session,
+            channel=destination.channel,
+            target=destination.target,
+            payload={"kind": "staff_text", "text": text},
+            dedupe_key=f"{dedupe_key}:{destination.channel}:{destination.target}",
+            now=now,
+            case_id=case_id,
+        )
+
+
+def render_card(services: Services, case: Case) -> str:
+    """The staff card: urgent first line, masked contact, problem, deadlines (DESIGN §9)."""
+    taxonomy = services.taxonomy
+    texts = taxonomy.texts
+    cipher = services.cipher
+    reasons = case.evidence.get("urgency", {}).get("reasons", []) if case.evidence else []
+
+    def when(moment: datetime) -> str:
+        return f"{services.local(moment):%m-%d %H:%M}"
+
+    card = texts.staff_card.format(
+        urgent_line=texts.staff_card_urgent_line if case.urgent else "",
+        number=case.number,
+        category=case.category,
+        category_flag=texts.category_unsure if case.needs_review else "",
+        urgency=case.urgency,
+        reasons=f"（{'、'.join(reasons)}）" if reasons else "",
+        district=case.district or texts.masked_none,
+        name=mask_name(cipher.decrypt(case.name_enc)) or texts.masked_none,
+        phone=mask_phone(cipher.decrypt(case.phone_enc)) or texts.masked_none,
+        problem=redact_phones(case.problem),
+        contact_due=when(case.contact_due),
+        resolve_due=when(case.resolve_due),
+        channel=case.channel,
+        status=status_label(taxonomy, case.status),
+    )
+    return card

@@ -1,0 +1,102 @@
+"""Writing a case's history: every change of state and every note is an event with actor and time.
+
+`change_status` is the one place a case's status changes. Public events are also queued for the
+citizen through the outbox, on the channel the case came from.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from handlers.case_states import IllegalTransition, Status, allowed
+from storage import outbox
+from storage.models import Case, CaseEvent
+
+CITIZEN = "citizen"
+SYSTEM = "system"
+
+
+def add_event(
+    session: Session,
+    case: Case,
+    *,
+    kind: str,
+    actor: str,
+    at: datetime,
+    public: bool = False,
+    text: str | None = None,
+    data: dict[str, Any] | None = None,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    notify_citizen: str | None = None,
+) -> CaseEvent:
+    """Append to the timeline. `notify_citizen` is the message pushed to the citizen for a public event
+    (None: the citizen is answered directly, e.g. they did it themselves)."""
+    event = CaseEvent(
+        case=case,
+        at=at,
+        kind=kind,
+        actor=actor,
+        public=public,
+        text=text,
+        data=data or {},
+        from_status=from_status,
+        to_status=to_status,
+    )
+    session.add(event)
+    case.updated_at = at
+    if public and notify_citizen:
+        session.flush()
+        outbox.enqueue(
+            session,
+            channel=case.channel,
+            target=case.chat_key,
+            payload={"kind": "citizen_update", "text": notify_citizen},
+            dedupe_key=f"event:{event.id}",
+            now=at,
+            case_id=case.id,
+        )
+    return event
+
+
+def change_status(
+    session: Session,
+    case: Case,
+    to: Status,
+    *,
+    kind: str,
+    actor: str,
+    at: datetime,
+    public: bool,
+    text: str | None = None,
+    data: dict[str, Any] | None = None,
+    notify_citizen: str | None = None,
+) -> CaseEvent:
+    """Move the case along the state machine or raise IllegalTransition; record the event."""
+    current = case.status
+    if not allowed(current, to):
+        raise IllegalTransition(case.number, Status(current), to)
+    case.status = to.value
+    if to is Status.RESOLVED:
+        case.resolved_at = at
+    if to in (Status.CLOSED, Status.MERGED, Status.WITHDRAWN, Status.INVALID):
+        case.closed_at = at
+    if to is Status.IN_PROGRESS and current in (Status.RESOLVED, Status.REVISITED):
+        # reopened: it is being worked again, so it counts as unresolved
+        case.resolved_at = None
+    return add_event(
+        session,
+        case,
+        kind=kind,
+        actor=actor,
+        at=at,
+        public=public,
+        text=text,
+        data=data,
+        from_status=current,
+        to_status=to.value,
+        notify_citizen=notify_citizen,
+    )

@@ -1,0 +1,51 @@
+"""Queries over cases: numbering, a citizen's own cases, the ledger."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from storage.dialects import insert
+from storage.models import Case, CaseCounter
+
+
+def next_case_number(session: Session, prefix: str, day: date) -> str:
+    """`ZZ20220110-0042`: the day's next number, taken inside the filing transaction.
+
+    One atomic upsert with RETURNING, so two processes filing at once get different numbers; the row
+    lock it takes is held until the case is committed, and a rolled-back filing gives its number back.
+    """
+    key = f"{prefix}{day:%Y%m%d}"
+    statement = insert(session, CaseCounter).values(key=key, last=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=["key"], set_={"last": CaseCounter.last + 1}
+    ).returning(CaseCounter.last)
+    last = session.execute(statement).scalar_one()
+    width = max(4, len(str(last)))
+    return f"{key}-{last:0{width}d}"
+
+
+def case_by_number(session: Session, number: str, *, lock: bool = False) -> Case | None:
+    statement = select(Case).where(Case.number == number.strip().upper())
+    if lock:
+        statement = statement.with_for_update()
+    return session.scalars(statement).one_or_none()
+
+
+def cases_of_citizen(session: Session, channel: str, user_key: str) -> Sequence[Case]:
+    """Newest first."""
+    return session.scalars(
+        select(Case)
+        .where(Case.channel == channel, Case.user_key == user_key)
+        .order_by(Case.created_at.desc(), Case.id.desc())
+    ).all()
+
+
+def all_cases(session: Session, *, with_events: bool = False) -> Sequence[Case]:
+    statement = select(Case).order_by(Case.created_at, Case.id)
+    if with_events:
+        statement = statement.options(selectinload(Case.events))
+    return session.scalars(statement).all()

@@ -1,0 +1,39 @@
+"""The conversation row: one per citizen per channel, locked for the length of a message's transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.dialects import insert
+from storage.models import Conversation
+
+
+def lock_conversation(session: Session, channel: str, user_key: str, chat_key: str, now: datetime) -> Conversation:
+    """Fetch (creating if needed) and lock the citizen's conversation.
+
+    The lock makes one citizen's messages run one after another even across worker processes, which is
+    what the dialogue needs: two quick messages must not both read step "phone".
+    """
+    session.execute(
+        insert(session, Conversation)
+        .values(channel=channel, user_key=user_key, chat_key=chat_key, step="idle", version=0, updated_at=now)
+        .on_conflict_do_nothing(index_elements=["channel", "user_key"])
+    )
+    conversation = session.scalars(
+        select(Conversation)
+        .where(Conversation.channel == channel, Conversation.user_key == user_key)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    if conversation.chat_key != chat_key:
+        conversation.chat_key = chat_key
+    return conversation
+
+
+def find_conversation(session: Session, channel: str, user_key: str) -> Conversation | None:
+    return session.scalars(
+        select(Conversation).where(Conversation.channel == channel, Conversation.user_key == user_key)
+    ).one_or_none()

@@ -1,0 +1,134 @@
+"""Personal data at rest: encrypted with keys derived from YIBANG_SECRET_KEY (DESIGN §1, "never leaks").
+
+Fernet (AES-128-CBC + HMAC-SHA256, from `cryptography`) does the encryption; MultiFernet gives key rotation:
+the newest secret encrypts, every configured secret decrypts, and `rotate` re-encrypts under the newest.
+Keys come from the secrets through HKDF, so the operator's secret is never used as a key directly and
+each purpose (encryption, lookup index) has its own key.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import os
+import re
+import secrets as secrets_module
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+log = logging.getLogger(__name__)
+
+_SALT = b"yibang/v1"
+
+
+def _derive(secret: str, purpose: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=_SALT, info=purpose).derive(secret.encode("utf-8"))
+
+
+class FieldCipher:
+    """Encrypts single fields (names, phones, dialogue slots) and computes a keyed lookup index."""
+
+    def __init__(self, secrets: Sequence[str]):
+        if not secrets:
+            raise ValueError("at least one secret key is needed")
+        self._fernet = MultiFernet(
+            [Fernet(base64.urlsafe_b64encode(_derive(secret, b"field-encryption"))) for secret in secrets]
+        )
+        self._index_key = _derive(secrets[0], b"lookup-index")
+
+    def encrypt(self, value: str | None) -> str | None:
+        if value is None:
+            return None
+        return self._fernet.encrypt(value.encode("utf-8")).decode("ascii")
+
+    def decrypt(self, token: str | None) -> str | None:
+        if token is None:
+            return None
+        try:
+            return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
+        except InvalidToken:
+            # A token no configured key opens: report it without the token, show nothing.
+            log.error("a stored field could not be decrypted with any configured secret key")
+            return None
+
+    def rotate(self, token: str | None) -> str | None:
+        """Re-encrypt under the newest key (after a key rotation)."""
+        if token is None:
+            return None
+        return self._fernet.rotate(token.encode("ascii")).decode("ascii")
+
+    def encrypt_json(self, value: Any) -> str:
+        return self.encrypt(json.dumps(value, ensure_ascii=False, separators=(",", ":"))) or ""
+
+    def decrypt_json(self, token: str | None) -> Any:
+        plain = self.decrypt(token)
+        return json.loads(plain) if plain else None
+
+    def index(self, value: str) -> str:
+        """A keyed hash for equality lookups (find a citizen's cases by phone) without storing the phone."""
+        return hmac.new(self._index_key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:40]
+
+
+def secret_keys(configured: str | None, old: str | None, data_dir: Path) -> list[str]:
+    """The secrets to use, newest first. Without YIBANG_SECRET_KEY one is generated into DATA_DIR."""
+    keys: list[str] = []
+    if configured:
+        keys.append(configured)
+    else:
+        keys.append(_generated_secret(data_dir))
+    if old:
+        keys.extend(part.strip() for part in old.split(",") if part.strip())
+    return keys
+
+
+def _generated_secret(data_dir: Path) -> str:
+    path = data_dir / "secret.key"
+    if path.exists():
+        return path.read_text(encoding="ascii").strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets_module.token_urlsafe(48)
+    # Create with owner-only permissions, and never overwrite one another process wrote first.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(secret + "\n")
+    log.warning(
+        "YIBANG_SECRET_KEY is not set: generated one into %s. Back it up: without it the stored names "
+        "and phone numbers cannot be read. In production set YIBANG_SECRET_KEY.",
+        path,
+    )
+    return secret
+
+
+def mask_phone(phone: str | None) -> str:
+    """139****5678: enough for staff to tell numbers apart, not enough to call."""
+    if not phone:
+        return ""
+    if len(phone) < 7:
+        return "*" * len(phone)
+    return f"{phone[:3]}****{phone[-4:]}"
+
+
+def mask_name(name: str | None) -> str:
+    """张** / 张*: the family name (or first letter) only."""
+    if not name:
+        return ""
+    return name[0] + "*" * max(1, min(len(name) - 1, 2))
+
+
+_PHONE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)")
+
+
+def redact_phones(text: str) -> str:
+    """Mask mobile numbers a citizen typed into free text before it goes to a group chat or a log."""
+    return _PHONE_IN_TEXT.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)

@@ -1,0 +1,190 @@
+"""The tables: cases and their timeline, conversations, the inbox of seen messages and the outbox.
+
+Personal data (name, phone, the dialogue's slots) is stored only encrypted (`*_enc` columns, see
+storage.encryption); `phone_index` is a keyed hash so a phone can be looked up without being readable.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from storage.types import UTCDateTime
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[Any]: JSON()}
+
+
+class Case(Base):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    user_key: Mapped[str] = mapped_column(String(128))
+    chat_key: Mapped[str] = mapped_column(String(128))
+    name_enc: Mapped[str | None] = mapped_column(Text)
+    phone_enc: Mapped[str | None] = mapped_column(Text)
+    phone_index: Mapped[str | None] = mapped_column(String(64), index=True)
+    district: Mapped[str | None] = mapped_column(String(32))
+    category: Mapped[str] = mapped_column(String(32))
+    category_confidence: Mapped[float] = mapped_column(Float, default=0.0)
+    needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
+    urgency: Mapped[str] = mapped_column(String(16))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    evidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    problem: Mapped[str] = mapped_column(Text)
+    attachments: Mapped[list[Any]] = mapped_column(default=list)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    department: Mapped[str | None] = mapped_column(String(64))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    updated_at: Mapped[datetime]
+    contact_due: Mapped[datetime]
+    resolve_due: Mapped[datetime]
+    feedback_due: Mapped[datetime]
+    contacted_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    result: Mapped[str | None] = mapped_column(Text)
+    # 回访 (revisit): when to ask, what the citizen answered
+    revisit_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    revisit_sent_at: Mapped[datetime | None]
+    revisit_answer: Mapped[str | None] = mapped_column(String(16))
+    satisfaction: Mapped[str | None] = mapped_column(String(16))
+    # deadline alarms already raised (reminders, escalations), so a sweep raises each once
+    alerts: Mapped[list[Any]] = mapped_column(default=list)
+    overdue_at: Mapped[datetime | None]
+    # no channel can reach the citizen any more (WeChat's 48 h window closed, no template): staff must call
+    needs_phone_call: Mapped[bool] = mapped_column(Boolean, default=False)
+    # where the staff card was posted ({"telegram": "chat:message"}), so it can be edited in place
+    staff_messages: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan"
+    )
+    merged_into: Mapped[Case | None] = relationship(remote_side=[id])
+
+    __table_args__ = (Index("ix_cases_citizen", "channel", "user_key"),)
+
+
+class CaseEvent(Base):
+    """One line of a case's timeline. `public` events are pushed to the citizen."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(128))
+    public: Mapped[bool] = mapped_column(Boolean, default=False)
+    text: Mapped[str | None] = mapped_column(Text)
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+
+
+class Conversation(Base):
+    """One citizen on one channel: where their dialogue stands, and their saved contact."""
+
+    __tablename__ = "conversations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    user_key: Mapped[str] = mapped_column(String(128))
+    chat_key: Mapped[str] = mapped_column(String(128))
+    step: Mapped[str] = mapped_column(String(32), default="idle")
+    slots_enc: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+    last_incoming_at: Mapped[datetime | None]
+    contact_name_enc: Mapped[str | None] = mapped_column(Text)
+    contact_phone_enc: Mapped[str | None] = mapped_column(Text)
+    # Set when the platform said the citizen blocked us; later pushes are not attempted.
+    unreachable_at: Mapped[datetime | None]
+    # per-citizen rate limit (token bucket), kept on the row every message already locks
+    rate_tokens: Mapped[float | None] = mapped_column(Float)
+    rate_at: Mapped[datetime | None]
+
+    __table_args__ = (UniqueConstraint("channel", "user_key", name="uq_conversations_citizen"),)
+
+
+class InboxMessage(Base):
+    """A platform message already handled: redeliveries (Telegram) and retries (WeChat) change nothing."""
+
+    __tablename__ = "inbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    message_id: Mapped[str] = mapped_column(String(128))
+    received_at: Mapped[datetime] = mapped_column(index=True)
+    # The replies given the first time, so a retry can be answered the same way.
+    replies: Mapped[list[Any] | None] = mapped_column(JSON)
+
+    __table_args__ = (UniqueConstraint("channel", "message_id", name="uq_inbox_message"),)
+
+
+class OutboxMessage(Base):
+    """Something to send later (staff cards, progress, revisits). The dispatcher delivers and retries."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str] = mapped_column(String(256))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"), index=True)
+    # pending -> sent | failed (gave up: a person must look) | undeliverable (channel not configured)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+
+class CaseCounter(Base):
+    """The last case number used per prefix and day; incremented in the filing transaction."""
+
+    __tablename__ = "case_counters"
+
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StaffMember(Base):
+    """A person allowed to act on cases (besides members of the configured staff chats)."""
+
+    __tablename__ = "staff_members"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    user_key: Mapped[str] = mapped_column(String(128))
+    display_name: Mapped[str | None] = mapped_column(String(64))
+    # handler | supervisor
+    role: Mapped[str] = mapped_column(String(16), default="handler")
+    added_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("channel", "user_key", name="uq_staff_member"),)
+
+
+class SharedValue(Base):
+    """A small value every process shares: a platform access token, a scheduler heartbeat."""
+
+    __tablename__ = "shared_values"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str | None] = mapped_column(Text)
+    expires_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]

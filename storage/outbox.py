@@ -1,0 +1,112 @@
+"""The outbox: everything sent later is first a row, written in the same transaction as its cause."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from storage.dialects import insert
+from storage.models import OutboxMessage
+
+
+def enqueue(
+    session: Session,
+    *,
+    channel: str,
+    target: str,
+    payload: dict[str, Any],
+    dedupe_key: str,
+    now: datetime,
+    case_id: int | None = None,
+) -> bool:
+    """Add a message to send; False when one with the same dedupe key exists (it is never sent twice)."""
+    statement = (
+        insert(session, OutboxMessage)
+        .values(
+            channel=channel,
+            target=target,
+            payload=payload,
+            dedupe_key=dedupe_key,
+            case_id=case_id,
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(OutboxMessage.id)
+    )
+    return session.execute(statement).scalar() is not None
+
+
+def claim_due(
+    session: Session,
+    now: datetime,
+    *,
+    channels: Collection[str],
+    limit: int,
+    lease: timedelta,
+    target: str | None = None,
+) -> list[OutboxMessage]:
+    """Take up to `limit` due rows of these channels for delivery.
+
+    A claimed row's next attempt moves `lease` ahead and its attempt count goes up in this short
+    transaction; the sending happens after the commit. Several dispatchers never take the same row:
+    PostgreSQL skips rows another claim holds (FOR UPDATE SKIP LOCKED); SQLite runs one writer at a time.
+    If a dispatcher dies mid-send, the row is due again when the lease ends.
+    """
+    statement = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.status == "pending",
+            OutboxMessage.next_attempt_at <= now,
+            OutboxMessage.channel.in_(list(channels)),
+        )
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+    )
+    if target is not None:
+        statement = statement.where(OutboxMessage.target == target)
+    if session.get_bind().dialect.name == "postgresql":
+        statement = statement.with_for_update(skip_locked=True)
+    rows = list(session.scalars(statement))
+    for row in rows:
+        row.attempts += 1
+        row.next_attempt_at = now + lease
+    return rows
+
+
+def mark_undeliverable(session: Session, now: datetime, *, configured: Collection[str]) -> int:
+    """Rows for a channel this deployment does not have can never be sent: say so at once, never retry."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == "pending", OutboxMessage.channel.not_in(list(configured)))
+        .values(status="undeliverable", last_error="channel not configured", sent_at=None, next_attempt_at=now)
+    )
+    return result.rowcount or 0
+
+
+def mark_sent(session: Session, row_id: int, now: datetime) -> None:
+    session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == row_id).values(status="sent", sent_at=now, last_error=None)
+    )
+
+
+def mark_retry(session: Session, row_id: int, at: datetime, error: str) -> None:
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id)
+        .values(status="pending", next_attempt_at=at, last_error=error[:2000])
+    )
+
+
+def mark_failed(session: Session, row_id: int, now: datetime, error: str) -> None:
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id)
+        .values(status="failed", next_attempt_at=now, last_error=error[:2000])
+    )
