@@ -1,25 +1,107 @@
 """The wiring: from settings to the parts that run (DESIGN §10). Reading this file tells what runs.
 
-`yibang run` is the whole service in one process; with no platform configured it opens the terminal
-chat on the embedded SQLite store.
+- `yibang run`: the whole service in one process — each configured platform, the web app when a platform
+  needs webhooks, and the scheduler; with no platform configured, the terminal chat.
+- `yibang serve`: the web app (webhooks, /healthz) and, unless told otherwise, the scheduler.
+- `yibang scheduler`: only the scheduler (outbox dispatch and sweeps), beside web workers.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import signal
 import sys
 
+import uvicorn
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from starlette.applications import Starlette
+
+from bot.channel import Channel
 from bot.console import ConsoleChat, prompt_lines
 from bot.dispatcher import Dispatcher, LogSender, Sender
+from bot.scheduler import PeriodicJob, build_scheduler
+from bot.webapp import create_web_app
 from handlers.services import Services
 
+log = logging.getLogger(__name__)
 
-def staff_senders(services: Services) -> list[Sender]:
-    """The senders every process has: the log (staff notices when no staff chat is configured)."""
-    return [LogSender(services)]
+DISPATCH_EVERY_SECONDS = 2
+
+
+def configured_channels(services: Services) -> list[Channel]:
+    """The platforms this deployment has, from its settings."""
+    return []
+
+
+def senders(services: Services, channels: list[Channel]) -> list[Sender]:
+    found: list[Sender] = [LogSender(services)]
+    for channel in channels:
+        found.extend(channel.senders())
+    return found
+
+
+def periodic_jobs(services: Services, dispatcher: Dispatcher) -> list[PeriodicJob]:
+    return [
+        PeriodicJob("outbox-dispatch", dispatcher.run_once, IntervalTrigger(seconds=DISPATCH_EVERY_SECONDS)),
+    ]
+
+
+def scheduler_for(services: Services, channels: list[Channel]) -> AsyncIOScheduler:
+    dispatcher = Dispatcher(services, senders(services, channels))
+    return build_scheduler(periodic_jobs(services, dispatcher), services.settings.timezone)
+
+
+def web_app(services: Services, channels: list[Channel], *, with_scheduler: bool) -> Starlette:
+    """The ASGI app; its lifespan starts the channels and (optionally) the scheduler."""
+    routes = [route for channel in channels for route in channel.routes()]
+    scheduler = scheduler_for(services, channels) if with_scheduler else None
+
+    async def start() -> None:
+        for channel in channels:
+            await channel.start()
+        if scheduler is not None:
+            scheduler.start()
+
+    async def stop() -> None:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        for channel in reversed(channels):
+            await channel.stop()
+
+    return create_web_app(services, routes, on_startup=[start], on_shutdown=[stop])
+
+
+async def serve_web(services: Services, channels: list[Channel], host: str, port: int, *,
+                    with_scheduler: bool) -> None:
+    app = web_app(services, channels, with_scheduler=with_scheduler)
+    config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False)
+    await uvicorn.Server(config).serve()
+
+
+async def run_without_web(services: Services, channels: list[Channel]) -> None:
+    """Polling channels and the scheduler, until SIGINT/SIGTERM."""
+    scheduler = scheduler_for(services, channels)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    for channel in channels:
+        await channel.start()
+    scheduler.start()
+    log.info("yibang is running (%s); Ctrl-C stops it", ", ".join(c.name for c in channels) or "scheduler only")
+    try:
+        await stop.wait()
+    finally:
+        scheduler.shutdown(wait=False)
+        for channel in reversed(channels):
+            await channel.stop()
 
 
 def run_console(services: Services, user: str) -> None:
-    dispatcher = Dispatcher(services, staff_senders(services))
+    """The terminal chat; staff notices still go out through whatever staff channel is configured."""
+    dispatcher = Dispatcher(services, senders(services, configured_channels(services)))
     chat = ConsoleChat(services, user, sys.stdout, dispatcher)
     interactive = sys.stdin.isatty()
     lines = prompt_lines(sys.stdin, "> ") if interactive else sys.stdin
@@ -27,4 +109,16 @@ def run_console(services: Services, user: str) -> None:
 
 
 def run_service(services: Services) -> None:
-    run_console(services, "local")
+    channels = configured_channels(services)
+    if not any(channel.citizen_facing for channel in channels):
+        run_console(services, "local")
+        return
+    if any(channel.routes() for channel in channels):
+        settings = services.settings
+        asyncio.run(serve_web(services, channels, settings.host, settings.port, with_scheduler=True))
+    else:
+        asyncio.run(run_without_web(services, channels))
+
+
+def run_scheduler(services: Services) -> None:
+    asyncio.run(run_without_web(services, []))

@@ -63,6 +63,32 @@ def run() -> None:
 
 
 @app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on (YIBANG_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (YIBANG_PORT).")] = None,
+    no_scheduler: Annotated[bool, typer.Option("--no-scheduler", help="Run the web app only.")] = False,
+) -> None:
+    """The web app (/wechat, /telegram, /healthz) with the scheduler in the same process."""
+    import asyncio
+
+    from bot.application import configured_channels, serve_web
+
+    svc = services()
+    asyncio.run(
+        serve_web(svc, configured_channels(svc), host or svc.settings.host, port or svc.settings.port,
+                  with_scheduler=not no_scheduler)
+    )
+
+
+@app.command()
+def scheduler() -> None:
+    """Only the scheduler: outbox dispatch and every sweep (beside `serve --workers N`)."""
+    from bot.application import run_scheduler
+
+    run_scheduler(services())
+
+
+@app.command()
 def console(user: Annotated[str, typer.Option(help="Citizen id for this terminal chat.")] = "local") -> None:
     """Chat as one citizen in the terminal (reads piped stdin line by line)."""
     from bot.application import run_console

@@ -25,9 +25,10 @@ def handle(services: Services, incoming: Incoming) -> Outcome:
         now = services.clock.now()
         conversation = lock_conversation(session, incoming.channel, incoming.user_key, incoming.chat_key, now)
         # Checked under the conversation lock: a concurrent duplicate waits for the first to commit.
-        stored = inbox.replies_for(session, incoming.channel, incoming.message_id)
-        if stored is not None:
-            return Outcome([Reply.from_dict(item) for item in stored], duplicate=True)
+        seen, stored = inbox.seen(session, incoming.channel, incoming.message_id)
+        if seen:
+            earlier = cipher.decrypt_json(stored) or []
+            return Outcome([Reply.from_dict(item) for item in earlier], duplicate=True)
         turn = Turn(
             services=services,
             session=session,
@@ -39,7 +40,9 @@ def handle(services: Services, incoming: Incoming) -> Outcome:
         dialogue.respond(turn)
         _save(turn)
         replies = turn.all_replies()
-        inbox.record(session, incoming.channel, incoming.message_id, now, [r.to_dict() for r in replies])
+        inbox.record(
+            session, incoming.channel, incoming.message_id, now, cipher.encrypt_json([r.to_dict() for r in replies])
+        )
     log.debug("handled %s message on %s: %d replies", incoming.kind, incoming.channel, len(replies))
     return Outcome(replies)
 

@@ -3,31 +3,30 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from storage.dialects import insert
 from storage.models import InboxMessage
 
+inbox = InboxMessage.__table__
+_SEEN = select(inbox.c.replies_enc).where(
+    inbox.c.channel == bindparam("channel"), inbox.c.message_id == bindparam("message_id")
+)
 
-def record(session: Session, channel: str, message_id: str, at: datetime, replies: list[Any]) -> bool:
-    """Remember a handled message and the replies it got; False if it was already there."""
+
+def record(session: Session, channel: str, message_id: str, at: datetime, replies_enc: str | None) -> bool:
+    """Remember a handled message and the (encrypted) replies it got; False if it was already there."""
     statement = (
-        insert(session, InboxMessage)
-        .values(channel=channel, message_id=message_id, received_at=at, replies=replies)
+        insert(session, inbox)
+        .values(channel=channel, message_id=message_id, received_at=at, replies_enc=replies_enc)
         .on_conflict_do_nothing(index_elements=["channel", "message_id"])
-        .returning(InboxMessage.id)
     )
-    return session.execute(statement).scalar() is not None
+    return (session.execute(statement).rowcount or 0) > 0
 
 
-def replies_for(session: Session, channel: str, message_id: str) -> list[Any] | None:
-    """The replies a handled message got (an empty list when it got none); None if never seen."""
-    row = session.execute(
-        select(InboxMessage.replies).where(InboxMessage.channel == channel, InboxMessage.message_id == message_id)
-    ).first()
-    if row is None:
-        return None
-    return row[0] or []
+def seen(session: Session, channel: str, message_id: str) -> tuple[bool, str | None]:
+    """Whether the message was handled before, and the encrypted replies it got then."""
+    row = session.execute(_SEEN, {"channel": channel, "message_id": message_id}).first()
+    return (row is not None, row[0] if row is not None else None)

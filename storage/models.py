@@ -126,8 +126,9 @@ class InboxMessage(Base):
     channel: Mapped[str] = mapped_column(String(16))
     message_id: Mapped[str] = mapped_column(String(128))
     received_at: Mapped[datetime] = mapped_column(index=True)
-    # The replies given the first time, so a retry can be answered the same way.
-    replies: Mapped[list[Any] | None] = mapped_column(JSON)
+    # The replies given the first time, so a retry can be answered the same way. Encrypted: a summary
+    # repeats the citizen's name and phone.
+    replies_enc: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (UniqueConstraint("channel", "message_id", name="uq_inbox_message"),)
 

@@ -94,7 +94,7 @@ def upgrade() -> None:
     sa.Column('channel', sa.String(length=16), nullable=False),
     sa.Column('message_id', sa.String(length=128), nullable=False),
     sa.Column('received_at', sa.DateTime(), nullable=False),
-    sa.Column('replies', sa.JSON(), nullable=True),
+    sa.Column('replies_enc', sa.Text(), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('channel', 'message_id', name='uq_inbox_message')
     )
