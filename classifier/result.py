@@ -14,6 +14,8 @@ class CategoryResult:
     matched: dict[str, float] = field(default_factory=dict)
     # True when no category passed the thresholds and the fallback was used: a person should categorise.
     needs_review: bool = False
+    # every category with evidence -> its share of the total score, best first (what the runner-up was)
+    scores: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

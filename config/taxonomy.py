@@ -46,17 +46,19 @@ class Category(_Strict):
 
 
 class CategoryThresholds(_Strict):
-    # The best category wins only when its normalised score and its lead over the runner-up pass these;
-    # otherwise the case goes to the fallback category and is flagged for a person to categorise.
+    # The best category wins only when both pass; otherwise the case goes to the fallback category and is
+    # flagged for a person to categorise.
+    # Evidence: the sum of the weights of the best category's keywords found.
     min_score: float = 0.0
-    min_margin: float = 0.0
+    # Lead over the runner-up as a share of the best score: 0.2 means the runner-up has at most 80 % of it.
+    min_margin: float = Field(0.0, ge=0.0, le=1.0)
     fallback: str = "其他"
 
 
 class UrgencyRule(_Strict):
-    """One reason a message is urgent. It fires when any word of `words` appears and, when `with_words`
-    is given, also one of those (a combination such as an old person alone plus a health word); or when
-    `pattern` (a regular expression over the raw text) matches. `danger` names the emergency number to
+    """One reason a message is urgent. It fires when any word of `words` appears or `pattern` (a regular
+    expression over the text) matches, and, when `with_words` is given, one of those appears too (a
+    combination such as an old person alone plus a health word). `danger` names the emergency number to
     tell the citizen at once (120, 110, 119)."""
 
     name: str
@@ -65,6 +67,15 @@ class UrgencyRule(_Strict):
     pattern: str | None = None
     weight: float = 1.0
     danger: str | None = None
+    # A negation just before the word cancels it (没有发烧). Off for treatments, where 没透析 or 不能透析
+    # is the emergency itself.
+    negatable: bool = True
+    # Words that cancel the rule when they are in the same clause as its word: 前年脑梗以后 is a past
+    # illness, not a stroke now.
+    unless: list[str] = Field(default_factory=list)
+    # A supporting rule (insistence: 急急急, ！！！) only adds its weight to other rules; on its own it never
+    # makes a message urgent, however the weights are set (LABELLING.md: "急急急" alone stays 一般).
+    supporting: bool = False
 
     @field_validator("pattern")
     @classmethod
@@ -85,8 +96,10 @@ class Urgency(_Strict):
     normal: str = "一般"
     # Sum of the weights of the fired rules needed for 紧急.
     threshold: float = 1.0
-    # Words that cancel a rule when they come just before its word (没有发烧, 不急).
+    # Words that cancel a rule when they come just before its word (没有发烧, 未见红).
     negations: list[str] = Field(default_factory=list)
+    # How many tokens before a rule's word a negation may stand (没有|出现|呼吸困难 needs 2).
+    negation_window: int = Field(2, ge=1, le=6)
     rules: list[UrgencyRule] = Field(default_factory=list)
 
 
@@ -105,6 +118,10 @@ class Districts(_Strict):
     not_districts: list[str] = Field(default_factory=list)
     # A shared location farther than this from every centre matches no district.
     max_location_km: float = 25.0
+    # When a message names two districts, the one where the writer or the problem is wins: a mention just
+    # after one of `home_markers` (住在, 家在) scores higher, one just after `away_markers` (去, 到) lower.
+    home_markers: list[str] = Field(default_factory=list)
+    away_markers: list[str] = Field(default_factory=list)
 
 
 class Department(_Strict):

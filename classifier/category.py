@@ -1,0 +1,72 @@
+"""Category by weighted keywords (DESIGN §8).
+
+Each category's score is the sum of the weights of its keywords found in the message (each keyword
+counted once, so a long message that repeats a word does not outweigh a short precise one). When a found
+keyword lies inside a longer found keyword (疫苗 inside 狂犬疫苗, 码 inside 健康码), only the longer
+one counts: it is the more specific word and may belong to another category. Scores are then normalised
+to shares of the total, which is the confidence staff see.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from classifier.result import CategoryResult
+from classifier.segmenter import Segmented
+from config.taxonomy import Category, CategoryThresholds
+
+
+class CategoryScorer:
+    def __init__(self, categories: list[Category], thresholds: CategoryThresholds) -> None:
+        self._thresholds = thresholds
+        # keyword -> [(category, weight)]: one word may count for several categories.
+        self._uses: dict[str, list[tuple[str, float]]] = defaultdict(list)
+        for category in categories:
+            for word, weight in category.keywords.items():
+                self._uses[word].append((category.name, weight))
+        # Longest first, so that a shorter keyword inside a longer found one can be dropped in one pass.
+        self._by_length = sorted(self._uses, key=len, reverse=True)
+
+    @property
+    def words(self) -> set[str]:
+        return set(self._uses)
+
+    def _found_keywords(self, seg: Segmented) -> set[str]:
+        kept: set[str] = set()
+        spans: list[tuple[int, int]] = []
+        for word in self._by_length:
+            for start in seg.find(word):
+                end = start + len(word)
+                if any(s <= start and end <= e for s, e in spans):
+                    continue
+                spans.append((start, end))
+                kept.add(word)
+        return kept
+
+    def score(self, seg: Segmented) -> CategoryResult:
+        raw: dict[str, float] = defaultdict(float)
+        matched: dict[str, dict[str, float]] = defaultdict(dict)
+        for word in self._found_keywords(seg):
+            for name, weight in self._uses[word]:
+                raw[name] += weight
+                matched[name][word] = weight
+        fallback = self._thresholds.fallback
+        total = sum(v for v in raw.values() if v > 0)
+        if total <= 0:
+            return CategoryResult(name=fallback, confidence=0.0, matched={}, needs_review=True)
+        ranked = sorted(raw.items(), key=lambda item: item[1], reverse=True)
+        best, best_score = ranked[0]
+        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+        shares = {name: round(value / total, 3) for name, value in ranked if value > 0}
+        lead = (best_score - runner_up) / best_score if best_score > 0 else 0.0
+        if best_score >= self._thresholds.min_score and lead >= self._thresholds.min_margin:
+            return CategoryResult(
+                name=best, confidence=shares[best], matched=matched[best], scores=shares
+            )
+        return CategoryResult(
+            name=fallback,
+            confidence=shares.get(fallback, 0.0),
+            matched=matched.get(fallback, {}),
+            needs_review=True,
+            scores=shares,
+        )

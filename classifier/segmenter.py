@@ -1,0 +1,131 @@
+"""jieba segmentation with the taxonomy's words, and the one rule for where a word counts as found.
+
+A private `jieba.Tokenizer` is built per classifier (not jieba's global one), so that nothing else in
+the process can change its dictionary; the domain words are added once here and the tokenizer is
+only read afterwards (`add_word` takes no lock, PITFALLS.md). `enable_paddle` is never called.
+
+Where a word counts as found: jieba's segmentation depends on context, so a keyword added to the
+dictionary is not always cut as one token (公交 inside 公交车, 买药 cut as 买|药). Matching only whole
+tokens would miss those; matching raw substrings would find 生了 inside 发生了 and 要生 inside 需要生活.
+So an occurrence counts when it is made of whole tokens (买|药 for 买药) or, for words of two or more
+characters, when it lies inside one token (公交 in 公交车) — but never when it straddles a token
+boundary with one end inside a token (发生|了 does not contain 生了). One-character words (药, 病, 码)
+must be whole tokens, because inside other words they usually mean something else (芍药, 病毒, 密码).
+"""
+
+from __future__ import annotations
+
+import logging
+from bisect import bisect_right
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import jieba
+
+from classifier.traditional import to_simplified
+
+log = logging.getLogger(__name__)
+
+# Characters that end a clause: a negation or a "past illness" word only reaches this far.
+# 、 is left out on purpose: 没有发烧、咳嗽 negates both.
+CLAUSE_ENDS = frozenset("，。！？；：,.!?;:\n…~～")
+
+
+def quiet_jieba() -> None:
+    """Send jieba's start-up chatter to the logging module instead of its own stderr handler.
+
+    jieba attaches a StreamHandler to its logger at import; removing it lets the records (all at debug
+    level) propagate to whatever logging the application configured, so they stay out of the console
+    and of machine-readable output unless debug logging is on.
+    """
+    jieba.default_logger.removeHandler(jieba.log_console)
+    jieba.setLogLevel(logging.DEBUG)
+
+
+def build_tokenizer(words: Iterable[str]) -> jieba.Tokenizer:
+    """A private, initialised jieba tokenizer that knows the domain words (about 1.3 s: do it once)."""
+    quiet_jieba()
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    added = 0
+    for word in sorted(set(words)):
+        # jieba cuts on spaces and most punctuation, so such entries could never be one token.
+        if len(word) > 1 and not any(ch.isspace() for ch in word):
+            tokenizer.add_word(word)
+            added += 1
+    log.debug("jieba tokenizer ready with %d domain words", added)
+    return tokenizer
+
+
+@dataclass
+class Segmented:
+    """One message: the folded text, its tokens with offsets, and cached word look-ups."""
+
+    original: str
+    text: str
+    tokens: list[str]
+    starts: list[int]
+    ends: list[int]
+    _found: dict[str, list[int]] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def of(cls, tokenizer: jieba.Tokenizer, original: str) -> Segmented:
+        text = to_simplified(original)
+        # HMM off: new-word guessing makes cuts less predictable and is not needed to find known words.
+        triples = list(tokenizer.tokenize(text, HMM=False))
+        return cls(
+            original=original,
+            text=text,
+            tokens=[t[0] for t in triples],
+            starts=[t[1] for t in triples],
+            ends=[t[2] for t in triples],
+        )
+
+    def token_index(self, pos: int) -> int:
+        """Index of the token that holds character `pos`."""
+        return bisect_right(self.starts, pos) - 1
+
+    def _aligned(self, start: int, end: int) -> bool:
+        first, last = self.token_index(start), self.token_index(end - 1)
+        whole_tokens = self.starts[first] == start and self.ends[last] == end
+        inside_one = first == last and end - start > 1
+        return whole_tokens or inside_one
+
+    def find(self, word: str) -> list[int]:
+        """Start offsets where `word` counts as found (see the module docstring)."""
+        cached = self._found.get(word)
+        if cached is not None:
+            return cached
+        hits: list[int] = []
+        if word:
+            pos = self.text.find(word)
+            while pos != -1:
+                if self._aligned(pos, pos + len(word)):
+                    hits.append(pos)
+                pos = self.text.find(word, pos + 1)
+        self._found[word] = hits
+        return hits
+
+    def has_any(self, words: Iterable[str]) -> bool:
+        return any(self.find(w) for w in words)
+
+    def clause_bounds(self, pos: int) -> tuple[int, int]:
+        """The clause (between punctuation) that holds character `pos`."""
+        start = pos
+        while start > 0 and self.text[start - 1] not in CLAUSE_ENDS:
+            start -= 1
+        end = pos
+        while end < len(self.text) and self.text[end] not in CLAUSE_ENDS:
+            end += 1
+        return start, end
+
+    def preceded_by(self, pos: int, words: frozenset[str], window: int) -> bool:
+        """True when one of `words` is among the `window` tokens before `pos`, in the same clause."""
+        clause_start, _ = self.clause_bounds(pos)
+        index = self.token_index(pos)
+        for back in range(index - 1, max(index - 1 - window, -1), -1):
+            if self.starts[back] < clause_start:
+                break
+            if self.tokens[back] in words:
+                return True
+        return False
