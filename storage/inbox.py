@@ -22,8 +22,9 @@ def record(session: Session, channel: str, message_id: str, at: datetime, replie
         insert(session, inbox)
         .values(channel=channel, message_id=message_id, received_at=at, replies_enc=replies_enc)
         .on_conflict_do_nothing(index_elements=["channel", "message_id"])
+        .returning(inbox.c.id)
     )
-    return (session.execute(statement).rowcount or 0) > 0
+    return session.execute(statement).scalar() is not None
 
 
 def seen(session: Session, channel: str, message_id: str) -> tuple[bool, str | None]:
