@@ -48,6 +48,9 @@ class Sent:
 class RetryLater:
     error: str
     after: float | None = None  # seconds the platform asked us to wait
+    # False when nothing was sent: the platform's flood control (429) or our own rate limit held the
+    # message back. Such a wait does not count towards max_attempts, so a busy hour loses nothing.
+    attempted: bool = True
 
 
 @dataclass(frozen=True)
@@ -124,12 +127,14 @@ class Dispatcher:
         with self.services.db.transaction() as session:
             if isinstance(result, Sent):
                 outbox.mark_sent(session, item.id, now)
-            elif isinstance(result, GiveUp) or item.attempts >= self.max_attempts:
+            elif isinstance(result, GiveUp) or (result.attempted and item.attempts >= self.max_attempts):
                 log.warning("outbox row %s (%s) failed for good: %s", item.id, item.channel, result.error)
                 outbox.mark_failed(session, item.id, now, result.error)
             else:
                 wait = result.after if result.after is not None else self.backoff(item.attempts)
-                outbox.mark_retry(session, item.id, now + timedelta(seconds=wait), result.error)
+                outbox.mark_retry(
+                    session, item.id, now + timedelta(seconds=wait), result.error, attempted=result.attempted
+                )
 
     async def run_once(self) -> int:
         """Deliver what is due now; returns how many rows were attempted."""

@@ -6,14 +6,17 @@ names the variable, because an operator sees the message, not the code.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from config.errors import ConfigError
 
 DEFAULT_TAXONOMY = Path(__file__).parent / "taxonomy" / "zhengzhou-2022.yaml"
+# Telegram's rule for setWebhook's secret_token: 1-256 characters A-Z, a-z, 0-9, _ and -.
+_WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
 class Settings(BaseSettings):
@@ -37,7 +40,8 @@ class Settings(BaseSettings):
     telegram_api_url: str = "https://api.telegram.org/bot"
     telegram_staff_chat_id: int | None = None
     telegram_webhook_url: str | None = None
-    telegram_webhook_secret: SecretStr | None = None
+    # Checked even when absent: a webhook without a secret would take updates from anyone.
+    telegram_webhook_secret: SecretStr | None = Field(None, validate_default=True)
 
     wechat_token: SecretStr | None = None
     wechat_app_id: str | None = None
@@ -53,6 +57,20 @@ class Settings(BaseSettings):
     def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) < 32:
             raise ValueError("must be at least 32 characters")
+        return value
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _webhook_needs_secret(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if value is None:
+            if info.data.get("telegram_webhook_url"):
+                raise ValueError(
+                    "required when YIBANG_TELEGRAM_WEBHOOK_URL is set: Telegram sends it with every update "
+                    "so that nobody else can post to /telegram (1-256 characters: A-Z a-z 0-9 _ -)"
+                )
+            return value
+        if not _WEBHOOK_SECRET.match(value.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z a-z 0-9 _ - (Telegram's rule)")
         return value
 
     @property

@@ -104,3 +104,14 @@ class Texts(BaseModel):
     staff_danger_alert: str
     staff_supplement: str
     masked_none: str
+
+    # telegram
+    # said when handling failed (the database is down): the citizen should send again later
+    telegram_busy: str
+    # an edited message is not handled again; the citizen is told how to correct instead
+    telegram_edit_ignored: str
+    # command descriptions registered with setMyCommands (the menu beside the input field)
+    telegram_command_start: str
+    telegram_command_help_request: str
+    telegram_command_progress: str
+    telegram_command_cancel: str

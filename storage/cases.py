@@ -35,6 +35,14 @@ def case_by_number(session: Session, number: str, *, lock: bool = False) -> Case
     return session.scalars(statement).one_or_none()
 
 
+def record_staff_message(session: Session, case_id: int, channel: str, ref: str) -> None:
+    """Where the staff card of a case was posted on a channel ("chat:message"), so it can be edited in place."""
+    case = session.get(Case, case_id, with_for_update=True)
+    if case is not None:
+        # A new dict: the JSON column notices a reassignment, not a change inside it.
+        case.staff_messages = {**(case.staff_messages or {}), channel: ref}
+
+
 def cases_of_citizen(session: Session, channel: str, user_key: str) -> Sequence[Case]:
     """Newest first."""
     return session.scalars(

@@ -43,3 +43,15 @@ def find_conversation(session: Session, channel: str, user_key: str) -> Conversa
     return session.scalars(
         select(Conversation).where(Conversation.channel == channel, Conversation.user_key == user_key)
     ).one_or_none()
+
+
+def mark_unreachable(session: Session, channel: str, user_key: str, now: datetime) -> bool:
+    """The platform refused to deliver to this citizen (they blocked the bot): later pushes are not tried.
+
+    Their next message clears it (handlers.dialogue). False when there is no such conversation.
+    """
+    conversation = find_conversation(session, channel, user_key)
+    if conversation is None:
+        return False
+    conversation.unreachable_at = now
+    return True

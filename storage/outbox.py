@@ -96,11 +96,14 @@ def mark_sent(session: Session, row_id: int, now: datetime) -> None:
     )
 
 
-def mark_retry(session: Session, row_id: int, at: datetime, error: str) -> None:
+def mark_retry(session: Session, row_id: int, at: datetime, error: str, *, attempted: bool = True) -> None:
+    """Due again at `at`. A row that was held back without being sent (a rate limit) gets its attempt back,
+    so waiting its turn never makes it fail."""
+    attempts = OutboxMessage.attempts if attempted else OutboxMessage.attempts - 1
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == row_id)
-        .values(status="pending", next_attempt_at=at, last_error=error[:2000])
+        .values(status="pending", next_attempt_at=at, last_error=error[:2000], attempts=attempts)
     )
 
 
