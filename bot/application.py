@@ -22,6 +22,7 @@ from bot.channel import Channel
 from bot.console import ConsoleChat, prompt_lines
 from bot.dispatcher import Dispatcher, LogSender, Sender
 from bot.scheduler import PeriodicJob, build_scheduler
+from bot.telegram.channel import TelegramChannel
 from bot.webapp import create_web_app
 from handlers.services import Services
 
@@ -30,9 +31,16 @@ log = logging.getLogger(__name__)
 DISPATCH_EVERY_SECONDS = 2
 
 
-def configured_channels(services: Services) -> list[Channel]:
-    """The platforms this deployment has, from its settings."""
-    return []
+def configured_channels(services: Services, *, leader: bool = True) -> list[Channel]:
+    """The platforms this deployment has, from its settings.
+
+    `leader`: this is the one process that polls Telegram and registers its webhook and command menu
+    (`run`, and `serve` with its scheduler); web workers beside it and the lone scheduler are not.
+    """
+    channels: list[Channel] = []
+    if services.settings.telegram_configured:
+        channels.append(TelegramChannel(services, leader=leader))
+    return channels
 
 
 def senders(services: Services, channels: list[Channel]) -> list[Sender]:
@@ -77,7 +85,10 @@ async def serve_web(services: Services, channels: list[Channel], host: str, port
                     with_scheduler: bool) -> None:
     app = web_app(services, channels, with_scheduler=with_scheduler)
     config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False)
-    await uvicorn.Server(config).serve()
+    server = uvicorn.Server(config)
+    await server.serve()
+    if not server.started:  # uvicorn has logged why (a channel that could not start, a port in use)
+        raise SystemExit(3)
 
 
 async def run_without_web(services: Services, channels: list[Channel]) -> None:
@@ -121,4 +132,5 @@ def run_service(services: Services) -> None:
 
 
 def run_scheduler(services: Services) -> None:
-    asyncio.run(run_without_web(services, []))
+    """Beside web workers: the channels only send (their outbox senders); the workers take updates."""
+    asyncio.run(run_without_web(services, configured_channels(services, leader=False)))

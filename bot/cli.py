@@ -20,8 +20,10 @@ app = typer.Typer(help="yibang (一帮到底): citizen help requests over Telegr
                   no_args_is_help=True, add_completion=False)
 case_app = typer.Typer(help="Staff work on cases: list, show.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+telegram_app = typer.Typer(help="The Telegram bot: register its webhook.", no_args_is_help=True)
 app.add_typer(case_app, name="case")
 app.add_typer(db_app, name="db")
+app.add_typer(telegram_app, name="telegram")
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -59,7 +61,10 @@ def run() -> None:
     """The whole service in one process; with no platform configured, the terminal chat."""
     from bot.application import run_service
 
-    run_service(services())
+    try:
+        run_service(services())
+    except ConfigError as exc:
+        fail(str(exc))
 
 
 @app.command()
@@ -74,8 +79,11 @@ def serve(
     from bot.application import configured_channels, serve_web
 
     svc = services()
+    # Without the scheduler this is one of several workers: it does not poll Telegram or register the
+    # webhook (`yibang telegram set-webhook` does).
+    channels = configured_channels(svc, leader=not no_scheduler)
     asyncio.run(
-        serve_web(svc, configured_channels(svc), host or svc.settings.host, port or svc.settings.port,
+        serve_web(svc, channels, host or svc.settings.host, port or svc.settings.port,
                   with_scheduler=not no_scheduler)
     )
 
@@ -85,7 +93,10 @@ def scheduler() -> None:
     """Only the scheduler: outbox dispatch and every sweep (beside `serve --workers N`)."""
     from bot.application import run_scheduler
 
-    run_scheduler(services())
+    try:
+        run_scheduler(services())
+    except ConfigError as exc:
+        fail(str(exc))
 
 
 @app.command()
@@ -173,6 +184,29 @@ def case_show(
     for event in view["timeline"]:
         flag = "public" if event["public"] else "internal"
         typer.echo(f"  {event['at']}  {event['kind']:<10} {flag:<8} {event['actor']}  {event['text'] or ''}")
+
+
+# ---------------------------------------------------------------- telegram
+
+
+@telegram_app.command("set-webhook")
+def telegram_set_webhook() -> None:
+    """Register YIBANG_TELEGRAM_WEBHOOK_URL (with its secret) and the command menu with Telegram."""
+    import asyncio
+
+    from bot.telegram.application import register_bot
+    from config import load_taxonomy
+
+    loaded = settings()
+    if loaded.telegram_token is None:
+        fail("YIBANG_TELEGRAM_TOKEN is not set: it is the bot's token from BotFather")
+    if loaded.telegram_webhook_url is None:
+        fail("YIBANG_TELEGRAM_WEBHOOK_URL is not set: the public https address of /telegram")
+    try:
+        asyncio.run(register_bot(loaded, load_taxonomy(loaded.taxonomy).texts))
+    except ConfigError as exc:
+        fail(str(exc))
+    typer.echo(f"webhook set to {loaded.telegram_webhook_url}", err=True)
 
 
 # ---------------------------------------------------------------- database
