@@ -11,6 +11,7 @@ from handlers.clock import FrozenClock
 from handlers.services import Services
 from storage import Database, FieldCipher
 from support import PG_URL, TABLES, Citizen, at, drop_pg_schema, new_pg_schema
+from telegram_support import bot_api, telegram  # noqa: F401 (the Telegram world's fixtures)
 
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 SECRET = "test-secret-key-that-is-long-enough-0123456789"

@@ -37,12 +37,13 @@ class TelegramChannel:
     name = CHANNEL
     citizen_facing = True
 
-    def __init__(self, services: Services, *, leader: bool = True):
+    def __init__(self, services: Services, *, leader: bool = True, flood: FloodControl | None = None):
         settings = services.settings
         self.services = services
         self.leader = leader
         self.webhook = settings.telegram_webhook_url is not None
-        self.flood = FloodControl()
+        # Shared by the direct replies and the outbox sender; tests give one whose clock they move.
+        self.flood = flood or FloodControl()
         self.chat = CitizenChat(services)
         self.application = build_application(settings, self.flood, self.chat.on_update, polling=not self.webhook)
         self.sender = TelegramSender(services, lambda: make_bot(settings, self.flood), self.flood)
