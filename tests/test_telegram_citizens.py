@@ -18,21 +18,6 @@ from telegram_support import (
     text_update,
     user,
 )
-    STAFF_CHAT,
-    blocked_update,
-    bot_api,
-    contact,
-    contact_button,
-    group_chat,
-    keyboard,
-    location,
-    message_update,
-    photo,
-    sticker,
-    telegram,
-    text_update,
-    user,
-)
 
 from storage.models import Case, Conversation
 
