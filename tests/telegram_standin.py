@@ -118,9 +118,12 @@ class BotApiStandIn:
         return update
 
     def fail_next(self, method: str = "sendMessage", *, status: int, description: str,
-                  retry_after: int | None = None, chat_id: int | str | None = None, count: int = 1) -> None:
-        """The next `count` calls of `method` (to `chat_id`, when given) fail as Telegram fails."""
-        parameters = {"retry_after": retry_after} if retry_after is not None else None
+                  retry_after: int | None = None, migrate_to_chat_id: int | None = None,
+                  chat_id: int | str | None = None, count: int = 1) -> None:
+        """The next `count` calls of `method` (to `chat_id`, when given) fail as Telegram fails; a 429
+        names its retry_after, a group turned supergroup its new id, in the answer's `parameters`."""
+        found = {"retry_after": retry_after, "migrate_to_chat_id": migrate_to_chat_id}
+        parameters = {key: value for key, value in found.items() if value is not None} or None
         with self._lock:
             self._failures.append(Failure(method, status, description, parameters,
                                           None if chat_id is None else str(chat_id), count))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -73,7 +74,7 @@ class TelegramSender:
         except (Forbidden, BadRequest) as exc:
             if isinstance(exc, Forbidden) or _chat_gone(exc):
                 await asyncio.to_thread(self._mark_unreachable, item.target)
-            return GiveUp(f"{type(exc).__name__}: {exc}")
+            return GiveUp(_describe(exc))
         except TelegramError as exc:
             return _retry(exc)
         return Sent()
@@ -96,10 +97,10 @@ class TelegramSender:
                 return _retry(again)
         except (Forbidden, BadRequest) as exc:
             if isinstance(exc, BadRequest) and not _chat_gone(exc):
-                return GiveUp(f"BadRequest: {exc}")
+                return GiveUp(_describe(exc))
             log.error("the staff chat %s refuses the bot (%s): check YIBANG_TELEGRAM_STAFF_CHAT_ID and that "
                       "the bot is a member of the group", item.target, exc)
-            return RetryLater(f"{type(exc).__name__}: {exc}")
+            return RetryLater(_describe(exc))
         except TelegramError as exc:
             return _retry(exc)
         if item.payload.get("kind") == "case_card" and item.case_id is not None and posted:
@@ -110,7 +111,9 @@ class TelegramSender:
     def _held_back(self, chat_id: str) -> RetryLater | None:
         wait = self.flood.delay(chat_id)
         if wait > WAIT_IN_LINE_SECONDS:
-            return RetryLater(f"waiting {wait:.1f} s for Telegram's rate limit", after=wait, attempted=False)
+            # Whole seconds: rows held back together fall due together and keep their order.
+            after = math.ceil(wait)
+            return RetryLater(f"waiting {after} s for Telegram's rate limit", after=after, attempted=False)
         return None
 
     async def _post(self, chat_id: str, sends: list[dict[str, Any]]) -> list[Message]:
@@ -146,7 +149,12 @@ def _retry(exc: TelegramError) -> RetryLater:
     """429: wait as told, not counted as an attempt. A network error or anything else: back off and retry."""
     if isinstance(exc, RetryAfter):
         return RetryLater(f"Telegram flood control: {exc}", after=retry_after_seconds(exc), attempted=False)
-    return RetryLater(f"{type(exc).__name__}: {exc}")
+    return RetryLater(_describe(exc))
+
+
+def _describe(exc: TelegramError) -> str:
+    """Telegram's own words: a 403 already starts with "Forbidden:"; PTB strips "Bad Request:"."""
+    return str(exc) if isinstance(exc, Forbidden) else f"{type(exc).__name__}: {exc}"
 
 
 def _chat_gone(exc: BadRequest) -> bool:
