@@ -153,7 +153,7 @@ class TelegramWorld:
         headers = {SECRET_HEADER: secret} if secret is not None else {}
         return self.post_raw(json.dumps(update).encode(), headers)
 
-    def post_raw(self, body: bytes, headers: dict[str, str]) -> httpx.Response:
+    def post_raw(self, body: bytes, headers: dict[str, str | bytes]) -> httpx.Response:
         return self.portal.call(lambda: self.client.post(PATH, content=body, headers=headers))
 
     def deliver(self) -> int:
