@@ -164,6 +164,7 @@ def test_an_edited_message_is_answered_and_not_handled_again(telegram):
     alice.says("/start")
     answer = alice.sends(text_update(alice.user, "张女士", edited=True))
     assert "修改过的消息不会重新处理" in texts(answer)
+    assert "reply_markup" not in answer[-1]  # the open question's keyboard stays
     with telegram.services.db.reading() as session:
         assert session.scalars(select(Conversation)).one().step == "name"
     live_location = message_update(alice.user, edited=True, **location(34.8, 113.66))

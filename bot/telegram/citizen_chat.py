@@ -33,11 +33,13 @@ class CitizenChat:
         self.texts = services.taxonomy.texts
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """PTB's callback for every update (polling and webhook alike). Never raises."""
+        """PTB's callback for every update, polled or posted to the webhook."""
         bot = context.bot
         edited = edited_citizen_message(update)
         if edited is not None:
-            await self.send(bot, str(edited.chat.id), [Reply(self.texts.telegram_edit_ignored)], update.update_id)
+            # A side remark: the keyboard of the open question stays.
+            await self.send(bot, str(edited.chat.id), [Reply(self.texts.telegram_edit_ignored)], update.update_id,
+                            clear_keyboard=False)
             return
         incoming = incoming_from_update(update)
         if incoming is None:
@@ -48,17 +50,18 @@ class CitizenChat:
         except Exception:
             log.exception("handling Telegram update %s failed; the citizen is asked to send again", update.update_id)
             await self.send(bot, incoming.chat_key, [Reply(self.texts.telegram_busy)], update.update_id,
-                            defer_on_failure=False)
+                            clear_keyboard=False, defer_on_failure=False)
             return
         if outcome.duplicate:  # a redelivery: answered the first time
             return
         await self.send(bot, incoming.chat_key, outcome.replies, update.update_id)
 
     async def send(self, bot: Bot, chat_key: str, replies: list[Reply], update_id: int, *,
-                   defer_on_failure: bool = True) -> None:
+                   clear_keyboard: bool = True, defer_on_failure: bool = True) -> None:
+        """The replies in order. A reply without choices clears the keyboard of the question before it."""
         for index, reply in enumerate(replies):
             try:
-                for kwargs in messages(reply, self.texts, clear_keyboard=True):
+                for kwargs in messages(reply, self.texts, clear_keyboard=clear_keyboard):
                     await bot.send_message(chat_id=chat_key, **kwargs)
             except Forbidden:
                 log.info("Telegram chat %s blocked the bot before its answer", chat_key)
