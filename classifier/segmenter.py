@@ -39,7 +39,7 @@ def quiet_jieba() -> None:
     and of machine-readable output unless debug logging is on.
     """
     jieba.default_logger.removeHandler(jieba.log_console)
-    jieba.setLogLevel(logging.DEBUG)
+    jieba.setLogLevel(logging.NOTSET)
 
 
 def build_tokenizer(words: Iterable[str]) -> jieba.Tokenizer:

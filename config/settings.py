@@ -48,6 +48,11 @@ class Settings(BaseSettings):
 
     wecom_webhook_url: SecretStr | None = None
 
+    # Staff allowed to act besides members of the staff chat: "telegram:123,telegram:456" (a bare id means
+    # Telegram). Supervisors may also reveal full phone numbers and export with phones.
+    staff_handlers: str = ""
+    staff_supervisors: str = ""
+
     @field_validator("secret_key")
     @classmethod
     def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:

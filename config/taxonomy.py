@@ -154,6 +154,18 @@ class Dialogue(_Strict):
         return parse_duration(value)
 
 
+class Revisit(_Strict):
+    """回访: ask the citizen a while after 办结; close the case when they never answer."""
+
+    after: timedelta = timedelta(hours=2)
+    close_after: timedelta = timedelta(days=1)
+
+    @field_validator("after", "close_after", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> timedelta:
+        return parse_duration(value)
+
+
 class Commands(_Strict):
     """Words (Chinese and English, slash commands included) that mean the same intent."""
 
@@ -193,6 +205,7 @@ class Taxonomy(_Strict):
     departments: list[Department] = Field(default_factory=list)
     promise: dict[str, Promise]
     dialogue: Dialogue = Dialogue()
+    revisit: Revisit = Revisit()
     commands: Commands
     statuses: StatusLabels
     texts: Texts

@@ -35,15 +35,22 @@ class StaffDestination:
 class Services:
     settings: Settings
     taxonomy: Taxonomy
-    classifier: CaseClassifier
+    # None: built on first use (jieba takes a second to load; `case list` never needs it)
+    classifier_instance: CaseClassifier | None
     db: Database
     cipher: FieldCipher
     clock: Clock = field(default_factory=SystemClock)
 
+    @property
+    def classifier(self) -> CaseClassifier:
+        if self.classifier_instance is None:
+            from classifier import get_classifier
+
+            self.classifier_instance = get_classifier(self.taxonomy)
+        return self.classifier_instance
+
     @classmethod
     def from_settings(cls, settings: Settings, *, clock: Clock | None = None, migrate: bool = True) -> Services:
-        from classifier import get_classifier
-
         taxonomy = load_taxonomy(settings.taxonomy)
         db = Database(settings.resolved_database_url())
         if migrate:
@@ -56,7 +63,7 @@ class Services:
         return cls(
             settings=settings,
             taxonomy=taxonomy,
-            classifier=get_classifier(taxonomy),
+            classifier_instance=None,
             db=db,
             cipher=FieldCipher(secrets),
             clock=clock or SystemClock(),

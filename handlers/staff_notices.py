@@ -70,6 +70,12 @@ def render_card(services: Services, case: Case) -> str:
         contact_due=when(case.contact_due),
         resolve_due=when(case.resolve_due),
         channel=case.channel,
-        status=status_label(taxonomy, case.status),
     )
+    if case.status != "received" or case.department:
+        last = next((e for e in reversed(case.events) if e.actor not in ("citizen", "system")), None)
+        card += "\n" + texts.staff_card_status.format(
+            status=status_label(taxonomy, case.status) + (f" · {case.department}" if case.department else ""),
+            actor=last.actor if last else "",
+            at=when(last.at) if last else "",
+        )
     return card

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from storage.dialects import insert
-from storage.models import Case, CaseCounter
+from storage.models import Case, CaseCounter, CaseFollower
 
 
 def next_case_number(session: Session, prefix: str, day: date) -> str:
@@ -36,12 +36,28 @@ def case_by_number(session: Session, number: str, *, lock: bool = False) -> Case
 
 
 def cases_of_citizen(session: Session, channel: str, user_key: str) -> Sequence[Case]:
-    """Newest first."""
+    """The citizen's own cases and those they follow (after a merge), newest first."""
+    followed = select(CaseFollower.case_id).where(CaseFollower.channel == channel, CaseFollower.user_key == user_key)
     return session.scalars(
         select(Case)
-        .where(Case.channel == channel, Case.user_key == user_key)
+        .where(or_(and_(Case.channel == channel, Case.user_key == user_key), Case.id.in_(followed)))
         .order_by(Case.created_at.desc(), Case.id.desc())
     ).all()
+
+
+def is_citizen_of(session: Session, case: Case, channel: str, user_key: str) -> bool:
+    """The case's own citizen, or one who follows it."""
+    if case.channel == channel and case.user_key == user_key:
+        return True
+    return session.scalar(
+        select(CaseFollower.id).where(
+            CaseFollower.case_id == case.id, CaseFollower.channel == channel, CaseFollower.user_key == user_key
+        )
+    ) is not None
+
+
+def followers_of(session: Session, case: Case) -> Sequence[CaseFollower]:
+    return session.scalars(select(CaseFollower).where(CaseFollower.case_id == case.id)).all()
 
 
 def all_cases(session: Session, *, with_events: bool = False) -> Sequence[Case]:
