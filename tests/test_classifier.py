@@ -85,7 +85,10 @@ def test_no_evidence_falls_back_to_review(classifier):
 
 def test_thresholds_send_weak_or_close_calls_to_review(classifier):
     scorer = CategoryScorer(
-        [Category(name="出行", keywords={"地铁": 2.0, "公交": 1.0}), Category(name="吃", keywords={"蔬菜": 2.0})]
+        [
+            Category(name="出行", keywords={"地铁": 2.0, "公交": 1.0}),
+            Category(name="吃", keywords={"蔬菜": 2.0}),
+        ]
         + [Category(name="其他")],
         CategoryThresholds(min_score=1.5, min_margin=0.2),
     )
@@ -310,7 +313,12 @@ def classifier_categories() -> list[str]:
 def test_evaluate_on_a_hand_made_set(classifier):
     rows = [
         # right category, urgent and found; district right
-        {"text": "我在金水区，怀孕38周见红了", "category": "寻医买药", "urgency": "紧急", "district": "金水区"},
+        {
+            "text": "我在金水区，怀孕38周见红了",
+            "category": "寻医买药",
+            "urgency": "紧急",
+            "district": "金水区",
+        },
         # right category, not urgent; no district label
         {"text": "地铁还开吗", "category": "交通出行", "urgency": "一般", "district": ""},
         # wrong category on purpose; urgent missed
@@ -322,7 +330,12 @@ def test_evaluate_on_a_hand_made_set(classifier):
     assert metrics["n"] == 4
     assert metrics["category_accuracy"] == 0.75
     assert metrics["per_category"]["寻医买药"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0, "support": 2}
-    assert metrics["per_category"]["交通出行"] == {"precision": 0.5, "recall": 1.0, "f1": 0.6667, "support": 1}
+    assert metrics["per_category"]["交通出行"] == {
+        "precision": 0.5,
+        "recall": 1.0,
+        "f1": 0.6667,
+        "support": 1,
+    }
     assert metrics["per_category"]["食品供应"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 1}
     assert metrics["category_macro_f1"] == round((1.0 + 2 / 3 + 0.0) / 3, 4)
     assert metrics["urgent_precision"] == 0.5
@@ -347,7 +360,9 @@ def test_evaluate_accepts_gov_message_rows(classifier):
 def test_read_labelled_csv_drops_the_byte_order_mark(tmp_path):
     path = tmp_path / "rows.csv"
     path.write_text("text,category,urgency,district\n地铁还开吗,交通出行,一般,\n", encoding="utf-8-sig")
-    assert read_labelled_csv(path) == [{"text": "地铁还开吗", "category": "交通出行", "urgency": "一般", "district": ""}]
+    assert read_labelled_csv(path) == [
+        {"text": "地铁还开吗", "category": "交通出行", "urgency": "一般", "district": ""}
+    ]
 
 
 # ---------------------------------------------------------------- figures on labelled sets
