@@ -10,7 +10,8 @@ tokens would miss those; matching raw substrings would find 生了 inside 发生
 So an occurrence counts when it is made of whole tokens (买|药 for 买药) or, for words of two or more
 characters, when it lies inside one token (公交 in 公交车) — but never when it straddles a token
 boundary with one end inside a token (发生|了 does not contain 生了). One-character words (药, 病, 码)
-must be whole tokens, because inside other words they usually mean something else (芍药, 病毒, 密码).
+must be whole tokens, because inside other words they usually mean something else (芍药, 病毒, 密码);
+so must numbers and Latin words (120 inside 1200 is another number).
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ class Segmented:
     def _aligned(self, start: int, end: int) -> bool:
         first, last = self.token_index(start), self.token_index(end - 1)
         whole_tokens = self.starts[first] == start and self.ends[last] == end
-        inside_one = first == last and end - start > 1
+        inside_one = first == last and end - start > 1 and not self.text[start:end].isascii()
         return whole_tokens or inside_one
 
     def find(self, word: str) -> list[int]:
