@@ -10,8 +10,9 @@ tokens would miss those; matching raw substrings would find 生了 inside 发生
 So an occurrence counts when it is made of whole tokens (买|药 for 买药) or, for words of two or more
 characters, when it lies inside one token (公交 in 公交车) — but never when it straddles a token
 boundary with one end inside a token (发生|了 does not contain 生了). One-character words (药, 病, 码)
-must be whole tokens, because inside other words they usually mean something else (芍药, 病毒, 密码);
-so must numbers and Latin words (120 inside 1200 is another number).
+must be whole tokens, because inside other words they usually mean something else (芍药, 病毒, 密码).
+Numbers and Latin words (120, 12345, N95) must not touch another digit or letter: 120 in 1200 is another
+number, even where jieba, knowing 120, cuts 1200 as 120|0.
 """
 
 from __future__ import annotations
@@ -87,9 +88,12 @@ class Segmented:
         return bisect_right(self.starts, pos) - 1
 
     def _aligned(self, start: int, end: int) -> bool:
+        if self.text[start:end].isascii():
+            around = self.text[start - 1 : start] + self.text[end : end + 1]
+            return not any(ch.isascii() and ch.isalnum() for ch in around)
         first, last = self.token_index(start), self.token_index(end - 1)
         whole_tokens = self.starts[first] == start and self.ends[last] == end
-        inside_one = first == last and end - start > 1 and not self.text[start:end].isascii()
+        inside_one = first == last and end - start > 1
         return whole_tokens or inside_one
 
     def find(self, word: str) -> list[int]:

@@ -106,6 +106,8 @@ def test_where_a_word_counts_as_found(classifier):
     assert seg.find("买药")  # whole tokens
     assert not seg.find("生了")  # straddles 发生|了
     assert not seg.find("药")  # one character inside 芍药 or 买药
+    assert not classifier.segment("转了1200元").find("120")  # a number inside another
+    assert classifier.segment("打120").find("120")
 
 
 def test_the_longer_keyword_wins_an_overlap(classifier):
