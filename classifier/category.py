@@ -25,15 +25,13 @@ class CategoryScorer:
         for category in categories:
             for word, weight in category.keywords.items():
                 self._uses[word].append((category.name, weight))
-        # Longest first, so that a shorter keyword overlapping a longer found one can be dropped in one pass.
-        self._by_length = sorted(self._uses, key=len, reverse=True)
 
     @property
     def words(self) -> set[str]:
         return set(self._uses)
 
     def _found_keywords(self, seg: Segmented) -> set[str]:
-        found = [(start, word) for word in self._by_length for start in seg.find(word)]
+        found = [(start, word) for word in seg.present if word in self._uses for start in seg.find(word)]
         # Longest first, then leftmost: the greedy pass keeps the most specific words.
         found.sort(key=lambda hit: (-len(hit[1]), hit[0]))
         taken = [False] * len(seg.text)
