@@ -18,8 +18,6 @@ from classifier.traditional import to_simplified
 from config.taxonomy import Districts
 
 _EARTH_RADIUS_KM = 6371.0088
-# "我家住在郑州市金水区": the city before a district name is not between the marker and the name.
-_CITY_PREFIX = re.compile(r"(?:河南省?)?(?:郑州市?)?$")
 # How far before a mention a marker may end (住在 + 河南省郑州市 fits).
 _MARKER_REACH = 12
 
@@ -57,6 +55,11 @@ class DistrictFinder:
         self._pattern = re.compile(alternation) if alternation else None
         self._home = tuple(districts.home_markers)
         self._away = tuple(districts.away_markers)
+        # "我家住在郑州市金水区": the city between a marker and a district name is skipped.
+        city = "|".join(
+            re.escape(to_simplified(c)) for c in sorted(districts.city_names, key=len, reverse=True)
+        )
+        self._city_suffix = re.compile(f"(?:{city})+$") if city else None
 
     @property
     def words(self) -> set[str]:
@@ -75,7 +78,9 @@ class DistrictFinder:
 
     def _marker(self, text: str, mention: _Mention) -> int:
         """+2 after a home marker (住在金水区, 我是二七区的), -1 after an away marker (去金水区), else 0."""
-        before = _CITY_PREFIX.sub("", text[max(0, mention.start - _MARKER_REACH) : mention.start])
+        before = text[max(0, mention.start - _MARKER_REACH) : mention.start]
+        if self._city_suffix is not None:
+            before = self._city_suffix.sub("", before)
         if before.endswith(self._home):
             return 2
         if before.endswith(self._away):

@@ -126,9 +126,6 @@ class Segmented:
         self._found[word] = hits
         return hits
 
-    def has_any(self, words: Iterable[str]) -> bool:
-        return any(self.find(w) for w in words)
-
     def clause_bounds(self, pos: int) -> tuple[int, int]:
         """The clause (between punctuation) that holds character `pos`."""
         start = pos

@@ -260,6 +260,7 @@ def test_two_districts_prefer_where_the_writer_lives(classifier):
     assert result.name == "二七区"
     assert result.evidence == "二七区"
     assert classifier.find_district("女儿在郑东新区上学，我家在惠济区") == "惠济区"
+    assert classifier.find_district("在二七区上班，家住河南省郑州市中牟县") == "中牟县"
     # no marker either way: the first named
     assert classifier.find_district("金水区和二七区的核酸点哪里人少") == "金水区"
 
