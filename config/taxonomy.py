@@ -122,6 +122,8 @@ class Districts(_Strict):
     # after one of `home_markers` (住在, 家在) scores higher, one just after `away_markers` (去, 到) lower.
     home_markers: list[str] = Field(default_factory=list)
     away_markers: list[str] = Field(default_factory=list)
+    # The city and province names that may stand between a marker and the district (住在郑州市金水区).
+    city_names: list[str] = Field(default_factory=list)
 
 
 class Department(_Strict):
