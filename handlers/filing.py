@@ -23,7 +23,7 @@ def file_case(turn: Turn) -> Case:
     now = turn.now
     conversation = turn.conversation
 
-    classification = services.classifier.classify(slots["problem"])
+    classification = services.classify(slots["problem"])
     urgent = bool(slots.get("danger")) or classification.urgency.urgent
     urgency = taxonomy.urgency.urgent if urgent else taxonomy.urgency.normal
     promise = taxonomy.promise[urgency]

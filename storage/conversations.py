@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from storage.dialects import insert
 from storage.models import Conversation
 
-def _select_locked(channel: str, user_key: str):
-    return (
-        select(Conversation)
-        .where(Conversation.channel == channel, Conversation.user_key == user_key)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+_LOCKED = (
+    select(Conversation)
+    .where(Conversation.channel == bindparam("channel"), Conversation.user_key == bindparam("user_key"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
 
 
 def lock_conversation(session: Session, channel: str, user_key: str, chat_key: str, now: datetime) -> Conversation:
@@ -26,14 +25,15 @@ def lock_conversation(session: Session, channel: str, user_key: str, chat_key: s
     what the dialogue needs: two quick messages must not both read step "phone". A first message creates
     the row with INSERT … ON CONFLICT DO NOTHING, so two first messages at once do not collide.
     """
-    conversation = session.scalars(_select_locked(channel, user_key)).one_or_none()
+    key = {"channel": channel, "user_key": user_key}
+    conversation = session.scalars(_LOCKED, key).one_or_none()
     if conversation is None:
         session.execute(
             insert(session, Conversation.__table__)
             .values(channel=channel, user_key=user_key, chat_key=chat_key, step="idle", version=0, updated_at=now)
             .on_conflict_do_nothing(index_elements=["channel", "user_key"])
         )
-        conversation = session.scalars(_select_locked(channel, user_key)).one()
+        conversation = session.scalars(_LOCKED, key).one()
     if conversation.chat_key != chat_key:
         conversation.chat_key = chat_key
     return conversation
