@@ -129,3 +129,8 @@ class Texts(BaseModel):
     staff_done: str
     staff_not_allowed: str
     staff_card_status: str
+    staff_queue_header: str
+    staff_queue_item: str
+    staff_queue_empty: str
+    staff_stats: str
+    staff_case_timeline: str
