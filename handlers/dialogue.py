@@ -189,7 +189,11 @@ def _slot_text(turn: Turn, text: str) -> None:
 
 def _is_emergency_story(turn: Turn, text: str) -> bool:
     dialogue = turn.taxonomy.dialogue
-    if isinstance(parse_problem(text, dialogue.problem_min, dialogue.problem_max), Reject):
+    letters = sum(1 for ch in text if ch.isalpha())
+    # A name, a phone or a district is shorter than any story; only a story is worth classifying here.
+    if letters < dialogue.problem_min or isinstance(
+        parse_problem(text, dialogue.problem_min, dialogue.problem_max), Reject
+    ):
         return False
     return bool(turn.services.classify(text).urgency.danger)
 

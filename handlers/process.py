@@ -14,7 +14,7 @@ from handlers.messages import Incoming, Outcome, Reply
 from handlers.services import Services
 from handlers.turn import IDLE, Turn
 from storage import inbox
-from storage.conversations import lock_conversation
+from storage.conversations import lock_conversation, save_conversation
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,7 @@ def handle(services: Services, incoming: Incoming) -> Outcome:
         )
         dialogue.respond(turn)
         _save(turn)
+        save_conversation(session, conversation)
         replies = turn.all_replies()
         inbox.record(
             session, incoming.channel, incoming.message_id, now, cipher.encrypt_json([r.to_dict() for r in replies])
