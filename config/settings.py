@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     case_prefix: str = Field("ZZ", pattern=r"^[A-Z]{1,6}$")
     log_level: str = "INFO"
+    # Per citizen: messages a minute, and how many may come at once.
+    rate_per_minute: float = Field(30, gt=0)
+    rate_burst: int = Field(10, ge=1)
 
     telegram_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"

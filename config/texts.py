@@ -13,6 +13,7 @@ class Texts(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     # greeting and help
+    rate_limited: str
     welcome: str
     help: str
     greeting: str
