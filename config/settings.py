@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     # Per citizen: messages a minute, and how many may come at once.
     rate_per_minute: float = Field(30, gt=0)
     rate_burst: int = Field(10, ge=1)
+    # Closed cases older than this lose their personal data at `yibang purge`.
+    retention_days: int = Field(180, ge=1)
 
     telegram_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"
