@@ -8,6 +8,7 @@ nothing is pickled and several processes can share one database. `coalesce` and 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -43,5 +44,9 @@ def _guarded(job: PeriodicJob) -> JobBody:
             await job.body()
         except Exception:  # one failing sweep must not stop the scheduler
             log.exception("scheduled job %s failed", job.name)
+        except asyncio.CancelledError:
+            # The process is stopping (SIGTERM) mid-run: rows it had claimed are due again when their
+            # lease ends, so nothing is lost and there is nothing to report.
+            log.info("scheduled job %s stopped with the process", job.name)
 
     return run

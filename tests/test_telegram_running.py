@@ -130,7 +130,8 @@ def test_a_webhook_without_a_secret_is_refused_before_anything_starts(env, bot_a
 
 def test_the_terminal_chat_tells_the_telegram_staff_group_too(env, bot_api):
     env["YIBANG_TELEGRAM_STAFF_CHAT_ID"] = "-100778"
-    first = "我要求助\n张女士\n13912345678\n金水\n小区封控三天了，家里没有菜了\n1\n"
+    # Nine lines: within the per-citizen burst the handlers allow.
+    first = "小区封控三天了，家里没有菜了，我住在金水区\n张女士\n13912345678\n1\n"
     second = "我要求助\n1\n二七\n家里老人的降压药吃完了，药店都关门了\n1\n"
     result = subprocess.run(YIBANG + ["console", "--user", "alice"], env=env, input=first + second,
                             capture_output=True, text=True, timeout=90, check=False)
