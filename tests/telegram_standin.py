@@ -65,6 +65,7 @@ class BotApiStandIn:
         self._updates: list[dict[str, Any]] = []
         self._failures: list[Failure] = []
         self._blocked: set[str] = set()
+        self._messages: dict[tuple[int, int], str] = {}  # (chat, message id) -> text, for editMessageText
         self._lock = threading.Lock()
         self._update_ids = itertools.count(5000)
         self._message_ids = itertools.count(1)
@@ -107,6 +108,7 @@ class BotApiStandIn:
             self._updates.clear()
             self._failures.clear()
             self._blocked.clear()
+            self._messages.clear()
 
     # ------------------------------------------------------------ what tests do
 
@@ -131,6 +133,10 @@ class BotApiStandIn:
     def block(self, chat_id: int | str) -> None:
         """The user blocked the bot: every message to them is refused with 403."""
         self._blocked.add(str(chat_id))
+
+    def delete_message(self, chat_id: int, message_id: int) -> None:
+        """Someone in the chat deleted the message: it can no longer be edited."""
+        self._messages.pop((chat_id, message_id), None)
 
     def called(self, method: str) -> list[dict[str, Any]]:
         with self._lock:
@@ -185,6 +191,8 @@ class BotApiStandIn:
         if answer is None:
             return _error(404, "Not Found: method not found")
         result = await answer(params)
+        if isinstance(result, JSONResponse):  # the method's own refusal
+            return result
         if method == "sendMessage":
             params["_delivered"] = True
         return JSONResponse({"ok": True, "result": result})
@@ -204,8 +212,14 @@ class BotApiStandIn:
     async def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         return self._message(params["chat_id"], params.get("text", ""))
 
-    async def _api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
-        return self._message(params["chat_id"], params.get("text", ""), int(params["message_id"]))
+    async def _api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any] | JSONResponse:
+        key = (int(params["chat_id"]), int(params["message_id"]))
+        if key not in self._messages:
+            return _error(400, "Bad Request: message to edit not found")
+        if self._messages[key] == params.get("text"):
+            return _error(400, "Bad Request: message is not modified: specified new message content and reply "
+                               "markup are exactly the same as a current content and reply markup of the message")
+        return self._message(params["chat_id"], params.get("text", ""), key[1])
 
     async def _api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = int(params.get("offset") or 0)
@@ -243,8 +257,10 @@ class BotApiStandIn:
 
     def _message(self, chat_id: Any, text: str, message_id: int | None = None) -> dict[str, Any]:
         chat = int(chat_id)
+        message_id = message_id or next(self._message_ids)
+        self._messages[(chat, message_id)] = text
         return {
-            "message_id": message_id or next(self._message_ids),
+            "message_id": message_id,
             "date": int(time.time()),
             "chat": {"id": chat, "type": "private" if chat > 0 else "supergroup"},
             "from": {key: BOT_USER[key] for key in ("id", "is_bot", "first_name", "username")},

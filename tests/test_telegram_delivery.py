@@ -7,8 +7,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from telegram_support import STAFF_CHAT
 
+from handlers.staff_actions import Actor, CaseDesk
 from storage import outbox
-from storage.models import Conversation, OutboxMessage
+from storage.models import Case, Conversation, OutboxMessage
 
 
 def rows(telegram) -> list[OutboxMessage]:
@@ -143,3 +144,68 @@ def test_a_staff_group_upgraded_to_a_supergroup_still_gets_its_card(telegram):
     telegram.deliver()
     assert len(telegram.api.sent(migrated)) == 1
     assert rows(telegram)[0].status == "sent"
+
+
+def test_when_staff_act_the_card_is_edited_in_place(telegram):
+    number = telegram.citizen(1001).files_a_case()
+    telegram.deliver()
+    [card] = telegram.api.sent(STAFF_CHAT)
+    chat_id, message_id = card_ref(telegram)
+
+    staff_assign(telegram, number)
+    telegram.deliver()
+    [edit] = telegram.api.called("editMessageText")
+    assert (int(edit["chat_id"]), int(edit["message_id"])) == (chat_id, message_id)
+    assert "已交办" in edit["text"] and "139****5678" in edit["text"] and edit["text"] != card["text"]
+    assert len(telegram.api.sent(STAFF_CHAT)) == 1  # edited, not posted again
+    assert all(row.status == "sent" for row in rows(telegram))
+
+
+def test_a_card_deleted_in_the_group_is_posted_again_when_staff_act(telegram):
+    number = telegram.citizen(1001).files_a_case()
+    telegram.deliver()
+    chat_id, message_id = card_ref(telegram)
+    telegram.api.delete_message(chat_id, message_id)
+
+    staff_assign(telegram, number)
+    telegram.deliver()
+    assert len(telegram.api.sent(STAFF_CHAT)) == 2
+    assert "已交办" in telegram.api.sent(STAFF_CHAT)[-1]["text"]
+    assert card_ref(telegram) != (chat_id, message_id)
+
+
+def test_a_card_not_posted_yet_needs_no_edit(telegram):
+    number = telegram.citizen(1001).files_a_case()
+    telegram.api.fail_next(status=429, description="Too Many Requests: retry after 30", retry_after=30,
+                           chat_id=STAFF_CHAT)
+    telegram.deliver()
+    staff_assign(telegram, number)
+    telegram.deliver()
+    assert telegram.api.called("editMessageText") == []
+    telegram.clock.advance(seconds=31)
+    telegram.deliver()
+    [card] = telegram.api.sent(STAFF_CHAT)
+    assert "已交办" in card["text"]  # rendered when it went, so it shows the state then
+
+
+def card_ref(telegram) -> tuple[int, int]:
+    with telegram.services.db.reading() as session:
+        chat_id, message_id = session.scalars(select(Case)).one().staff_messages["telegram"].rsplit(":", 1)
+        return int(chat_id), int(message_id)
+
+
+def staff_assign(telegram, number: str) -> None:
+    with telegram.services.db.transaction() as session:
+        desk = CaseDesk(telegram.services, session, Actor("telegram:501", "李娜"), telegram.clock.now())
+        desk.assign(desk.case(number), "市卫生健康委员会")
+
+
+def test_an_edit_that_changes_nothing_is_done(telegram):
+    number = telegram.citizen(1001).files_a_case()
+    telegram.deliver()
+    staff_assign(telegram, number)
+    telegram.deliver()
+    staff_assign(telegram, number)  # the same department again: the card reads the same
+    telegram.deliver()
+    assert len(telegram.api.called("editMessageText")) == 2
+    assert all(row.status == "sent" for row in rows(telegram) if row.payload["kind"] == "case_card_update")

@@ -4,8 +4,8 @@ Errors become the dispatcher's results. 429 and our own flood limits: wait, with
 attempt. A network error: retry with backoff. A citizen who blocked the bot (403) or whose chat is gone:
 give up and record it on their conversation, so later pushes are not tried until they write again.
 The staff group refusing (the bot removed, a wrong id) is a setting to fix, so those rows retry until
-the dispatcher gives up and marks them for a person. The card's message id is kept on the case, for
-the staff workflow to edit the card in place.
+the dispatcher gives up and marks them for a person. The card's message id is kept on the case, and
+when staff act the card is edited in place (a card deleted in the group is posted again).
 """
 
 from __future__ import annotations
@@ -28,11 +28,14 @@ from handlers.messages import Reply
 from handlers.services import Services
 from storage.cases import record_staff_message
 from storage.conversations import find_conversation, mark_unreachable
+from storage.models import Case
 
 log = logging.getLogger(__name__)
 
 CITIZEN_KINDS = frozenset({"citizen_update"})
 STAFF_KINDS = frozenset({"case_card", "staff_text"})
+# Staff acted on a case: the posted card is edited to show its state now.
+CARD_UPDATE = "case_card_update"
 # A wait this short is taken in line; a longer one defers the row and the dispatcher moves on.
 WAIT_IN_LINE_SECONDS = 1.0
 # The Bot API's words (400 Bad Request) for a chat the bot cannot reach.
@@ -55,6 +58,8 @@ class TelegramSender:
             return await self._to_citizen(item)
         if kind in STAFF_KINDS:
             return await self._to_staff(item)
+        if kind == CARD_UPDATE:
+            return await self._edit_card(item)
         return GiveUp(f"no Telegram rendering for outbox payload kind {kind!r}")
 
     async def close(self) -> None:
@@ -103,9 +108,33 @@ class TelegramSender:
             return RetryLater(_describe(exc))
         except TelegramError as exc:
             return _retry(exc)
-        if item.payload.get("kind") == "case_card" and item.case_id is not None and posted:
+        if item.payload.get("kind") in ("case_card", CARD_UPDATE) and item.case_id is not None and posted:
             first = posted[0]
             await asyncio.to_thread(self._record_card, item.case_id, f"{first.chat_id}:{first.message_id}")
+        return Sent()
+
+    async def _edit_card(self, item: OutboxItem) -> SendResult:
+        ref = await asyncio.to_thread(self._card_ref, item.case_id)
+        if ref is None:
+            # Not posted yet: the card is rendered when it goes, so it will show this state already.
+            return Sent()
+        chat_id, _, message_id = ref.rpartition(":")
+        text = await asyncio.to_thread(render_staff_text, self.services, item)
+        held = self._held_back(chat_id)
+        if held is not None:
+            return held
+        try:
+            bot = await self._current_bot()
+            await bot.edit_message_text(text=text, chat_id=chat_id, message_id=int(message_id))
+        except BadRequest as exc:
+            wording = exc.message.lower()
+            if "not modified" in wording:  # the card shows this already
+                return Sent()
+            if "message to edit not found" in wording:  # deleted in the group: post it again
+                return await self._to_staff(item)
+            return GiveUp(_describe(exc))
+        except TelegramError as exc:
+            return _retry(exc)
         return Sent()
 
     def _held_back(self, chat_id: str) -> RetryLater | None:
@@ -139,6 +168,14 @@ class TelegramSender:
         # In a private chat the chat id is the user's id, which is the conversation's user_key.
         with self.services.db.transaction() as session:
             mark_unreachable(session, CHANNEL, chat_id, self.services.clock.now())
+
+    def _card_ref(self, case_id: int | None) -> str | None:
+        if case_id is None:
+            return None
+        with self.services.db.reading() as session:
+            case = session.get(Case, case_id)
+            ref = (case.staff_messages or {}).get(CHANNEL) if case is not None else None
+            return str(ref) if ref else None
 
     def _record_card(self, case_id: int, ref: str) -> None:
         with self.services.db.transaction() as session:
