@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 
 from bot.wechat.envelope import Envelope, Signed
@@ -43,10 +43,13 @@ async def read_body(request: Request, limit: int) -> bytes:
     if declared is not None and (not declared.isdigit() or int(declared) > limit):
         raise BadRequest("body too large")
     body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise BadRequest("body too large")
+    try:
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > limit:
+                raise BadRequest("body too large")
+    except ClientDisconnect:
+        raise BadRequest("the client went away mid-body") from None
     if not body.strip():
         raise BadRequest("empty body")
     return bytes(body)
