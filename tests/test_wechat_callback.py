@@ -151,7 +151,7 @@ def test_a_reply_with_a_cdata_terminator_stays_one_well_formed_text(services):
     asyncio.run(story())
 
 
-def test_outbox_rows_for_other_channels_are_left_alone(services):
+def test_a_passive_answer_queues_nothing_for_the_citizen_only_the_staff_card(services):
     async def story():
         async with wechat_world(services) as world:
             await world.citizen().files()

@@ -10,7 +10,6 @@ kept in its process.
 
 from __future__ import annotations
 
-import time
 from collections import deque
 from collections.abc import Callable
 
@@ -20,7 +19,8 @@ FORGET_AFTER_SECONDS = 600.0
 
 
 class MinuteQuota:
-    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, per_minute: int, clock: Callable[[], float]):
+        """`clock` gives seconds (any epoch)."""
         self.per_minute = per_minute
         self.clock = clock
         self._slots: deque[float] = deque()  # send times, past and reserved, in order

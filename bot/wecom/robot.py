@@ -46,7 +46,8 @@ class RobotSender:
     def __init__(self, services: Services, webhook_url: str):
         self.services = services
         self.webhook_url = webhook_url
-        self.quota = MinuteQuota(PER_MINUTE)
+        # On the services' clock, like the outbox's due times it works with.
+        self.quota = MinuteQuota(PER_MINUTE, lambda: services.clock.now().timestamp())
 
     async def send(self, item: OutboxItem) -> SendResult:
         wait = self.quota.wait_for(item.id)
