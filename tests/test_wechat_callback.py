@@ -7,18 +7,20 @@ import asyncio
 import threading
 
 import pytest
+from wechat_stand_in import CUSTOM, ROBOT
+from wechat_world import wechat_world
 
 import bot.wechat.route
 from storage.models import Case, Conversation, InboxMessage, OutboxMessage
-from wechat_stand_in import CUSTOM, ROBOT
-from wechat_world import wechat_world
 
 
 def test_server_verification_echoes_echostr_only_for_a_valid_signature(services):
     async def story():
         async with wechat_world(services) as world:
             servers = world.servers
-            good = await servers.http.get(f"{servers.base_url}/wechat", params={**servers.query(), "echostr": "e42"})
+            good = await servers.http.get(
+                f"{servers.base_url}/wechat", params={**servers.query(), "echostr": "e42"}
+            )
             assert (good.status_code, good.text) == (200, "e42")
             forged = await servers.http.get(
                 f"{servers.base_url}/wechat", params={**servers.query(token="guess"), "echostr": "e42"}
@@ -39,7 +41,9 @@ def test_citizen_files_a_case_and_staff_get_the_card_on_wecom(services, safe):
             assert "13912345678" in summary and "回复 1 选择 确认提交" in summary
             filed = await citizen.says("确认")
             assert "已受理，编号 ZZ20220110-0001" in filed
-            assert "\n\n" in filed, "the urgent notice and the filing answer are one message, a blank line apart"
+            assert "\n\n" in filed, (
+                "the urgent notice and the filing answer are one message, a blank line apart"
+            )
             case = world.only_case()
             assert (case.channel, case.user_key, case.chat_key) == ("wechat", citizen.openid, citizen.openid)
             await world.deliver()

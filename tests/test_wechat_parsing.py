@@ -15,8 +15,21 @@ from bot.wechat.xml import MalformedXml, parse_wechat_message
 from handlers import messages
 
 NOW = datetime(2022, 1, 10, 2, 0, tzinfo=UTC)
-FIELDS = ["ToUserName", "FromUserName", "CreateTime", "MsgType", "Content", "MsgId", "Event", "EventKey",
-          "Recognition", "Location_X", "Location_Y", "Label", "MediaId"]
+FIELDS = [
+    "ToUserName",
+    "FromUserName",
+    "CreateTime",
+    "MsgType",
+    "Content",
+    "MsgId",
+    "Event",
+    "EventKey",
+    "Recognition",
+    "Location_X",
+    "Location_Y",
+    "Label",
+    "MediaId",
+]
 
 
 def test_signature_is_wechats_sha1_of_the_sorted_parts():
@@ -42,18 +55,42 @@ def wechat_xml(**fields: str) -> str:
 
 
 def test_a_text_message_becomes_a_text_incoming():
-    incoming = to_incoming(parse_wechat_message(wechat_xml(
-        ToUserName="gh_1", FromUserName="oUser", CreateTime="1641780000", MsgType="text", Content=" 你好 ",
-        MsgId="23456789012345678")))
+    incoming = to_incoming(
+        parse_wechat_message(
+            wechat_xml(
+                ToUserName="gh_1",
+                FromUserName="oUser",
+                CreateTime="1641780000",
+                MsgType="text",
+                Content=" 你好 ",
+                MsgId="23456789012345678",
+            )
+        )
+    )
     assert incoming is not None
     assert (incoming.kind, incoming.text, incoming.message_id, incoming.user_key, incoming.chat_key) == (
-        messages.TEXT, "你好", "23456789012345678", "oUser", "oUser")
+        messages.TEXT,
+        "你好",
+        "23456789012345678",
+        "oUser",
+        "oUser",
+    )
 
 
 def test_events_dedupe_on_sender_time_and_key():
     def click(key: str, created: str = "1641780000"):
-        return to_incoming(parse_wechat_message(wechat_xml(
-            ToUserName="gh_1", FromUserName="oUser", CreateTime=created, MsgType="event", Event="CLICK", EventKey=key)))
+        return to_incoming(
+            parse_wechat_message(
+                wechat_xml(
+                    ToUserName="gh_1",
+                    FromUserName="oUser",
+                    CreateTime=created,
+                    MsgType="event",
+                    Event="CLICK",
+                    EventKey=key,
+                )
+            )
+        )
 
     first = click("REQUEST_HELP")
     assert first.kind == messages.EVENT and dict(first.payload) == {"event": "click", "key": "REQUEST_HELP"}

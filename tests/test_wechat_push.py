@@ -6,11 +6,11 @@ from __future__ import annotations
 import asyncio
 
 from sqlalchemy import select
+from wechat_stand_in import CUSTOM, ROBOT, TEMPLATE
+from wechat_world import wechat_world
 
 from handlers.timeline import add_event
 from storage.models import Case, OutboxMessage
-from wechat_stand_in import CUSTOM, ROBOT, TEMPLATE
-from wechat_world import wechat_world
 
 UPDATE = "您的求助已交给金水区卫健委办理，工作人员会尽快联系您。"
 
@@ -20,8 +20,16 @@ def staff_note(world, text: str = UPDATE, choices: tuple[str, ...] = ()) -> None
     services = world.services
     with services.db.transaction() as session:
         case = session.scalars(select(Case)).one()
-        add_event(session, case, kind="note", actor="staff:li", at=services.clock.now(), public=True, text=text,
-                  notify_citizen=text)
+        add_event(
+            session,
+            case,
+            kind="note",
+            actor="staff:li",
+            at=services.clock.now(),
+            public=True,
+            text=text,
+            notify_citizen=text,
+        )
         if choices:
             row = session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "wechat")).all()[-1]
             row.payload = {**row.payload, "choices": list(choices)}

@@ -6,12 +6,12 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from wechat_world import ACCOUNT, TOKEN, text_xml, wechat_world
 
 from bot.wechat.route import MAX_BODY_BYTES
 from bot.wechat.signature import sign
 from bot.wechat.xml import parse_fields
 from storage.models import Case, Conversation, InboxMessage, OutboxMessage
-from wechat_world import ACCOUNT, TOKEN, text_xml, wechat_world
 
 OPENID = "oAttacker00000000000000000001"
 
@@ -47,7 +47,7 @@ BAD_BODIES = {
     "external-dtd": EXTERNAL_DTD,
     "parameter-entity": PARAMETER_ENTITY,
     "malformed": "<xml><ToUserName>{account}</ToUserName><FromUserName>{openid}",
-    "not-xml": "{{\"msgtype\": \"text\"}}",
+    "not-xml": '{{"msgtype": "text"}}',
     "wrong-root": "<message><MsgType>text</MsgType></message>",
     "missing-fields": "<xml><MsgType>text</MsgType><Content>hi</Content></xml>",
     "nested-sender": "<xml><ToUserName>a</ToUserName><FromUserName><x>1</x></FromUserName>"
@@ -137,9 +137,13 @@ def test_forged_or_stale_requests_get_403(services, forgery):
                 "tampered-msg-signature": lambda: servers.query(safe=True),
             }[forgery]()
             if safe:
-                encrypted = parse_fields(servers.crypto.encrypt_message(xml, query["nonce"], query["timestamp"]))
+                encrypted = parse_fields(
+                    servers.crypto.encrypt_message(xml, query["nonce"], query["timestamp"])
+                )
                 query["msg_signature"] = "0" * 40
-                body = f"<xml><ToUserName>{ACCOUNT}</ToUserName><Encrypt>{encrypted['Encrypt']}</Encrypt></xml>"
+                body = (
+                    f"<xml><ToUserName>{ACCOUNT}</ToUserName><Encrypt>{encrypted['Encrypt']}</Encrypt></xml>"
+                )
                 response = await servers.post(body, query=query)
             else:
                 response = await servers.post(xml, query=query)

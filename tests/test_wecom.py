@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 
 from sqlalchemy import select
+from wechat_stand_in import ROBOT
+from wechat_world import wechat_world
 
 from bot.wecom.quota import MinuteQuota
 from bot.wecom.robot import MAX_MARKDOWN_BYTES, markdown_card
 from storage.models import OutboxMessage
-from wechat_stand_in import ROBOT
-from wechat_world import wechat_world
 
 
 def test_rate_limited_robot_backs_off_a_minute_and_the_card_goes_out_after(services):
@@ -39,7 +39,10 @@ def test_the_card_is_markdown_with_a_bold_first_line_and_fits_the_robot():
     from config.settings import DEFAULT_TAXONOMY
 
     texts = load_taxonomy(DEFAULT_TAXONOMY).texts
-    assert markdown_card(texts, "🔴 紧急 【新求助】ZZ1\n类别：寻医买药") == "**🔴 紧急 【新求助】ZZ1**\n类别：寻医买药"
+    assert (
+        markdown_card(texts, "🔴 紧急 【新求助】ZZ1\n类别：寻医买药")
+        == "**🔴 紧急 【新求助】ZZ1**\n类别：寻医买药"
+    )
     long = markdown_card(texts, "【新求助】ZZ2\n问题：" + "透析" * 2000)
     assert len(long.encode("utf-8")) <= MAX_MARKDOWN_BYTES and long.endswith(texts.wecom_truncated)
 

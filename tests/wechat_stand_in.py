@@ -60,7 +60,9 @@ class StandIn:
                 if errcode == 0 and check_token and given != self.current_token:
                     errcode = 40001
                 self.calls.append(Call(kind, given, body, errcode))
-                return JSONResponse({"errcode": errcode, "errmsg": "ok" if errcode == 0 else "stand-in says no"})
+                return JSONResponse(
+                    {"errcode": errcode, "errmsg": "ok" if errcode == 0 else "stand-in says no"}
+                )
 
             return endpoint
 

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 
 import httpx
 from pydantic import SecretStr
+from servers import serving
 from sqlalchemy import func, select
+from wechat_stand_in import StandIn
 from wechatpy.crypto import WeChatCrypto
 
 from bot.application import configured_channels, senders, web_app
@@ -21,9 +23,7 @@ from bot.wechat import WeChatChannel
 from bot.wechat.signature import sign
 from bot.wechat.xml import parse_fields
 from handlers.services import Services
-from servers import serving
 from storage.models import Case
-from wechat_stand_in import StandIn
 
 TOKEN = "yibang-test-token"
 APP_ID = "wx0123456789abcdef"
@@ -67,7 +67,9 @@ class WeChatServers:
     def now(self) -> int:
         return int(self.services.clock.now().timestamp())
 
-    def query(self, *, timestamp: int | None = None, safe: bool = False, token: str = TOKEN) -> dict[str, str]:
+    def query(
+        self, *, timestamp: int | None = None, safe: bool = False, token: str = TOKEN
+    ) -> dict[str, str]:
         stamp = str(self.now() if timestamp is None else timestamp)
         nonce = secrets.token_hex(5)
         query = {"signature": sign(token, stamp, nonce), "timestamp": stamp, "nonce": nonce, "openid": "o"}
@@ -75,8 +77,14 @@ class WeChatServers:
             query["encrypt_type"] = "aes"
         return query
 
-    async def post(self, xml: str | bytes, *, safe: bool = False, query: dict[str, str] | None = None,
-                   headers: dict[str, str] | None = None) -> httpx.Response:
+    async def post(
+        self,
+        xml: str | bytes,
+        *,
+        safe: bool = False,
+        query: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
         query = query or self.query(safe=safe)
         body: str | bytes = xml
         if safe:
@@ -94,7 +102,9 @@ class WeChatServers:
         xml = response.text
         if safe:
             envelope = parse_fields(xml)
-            xml = self.crypto.decrypt_message(xml, envelope["MsgSignature"], envelope["TimeStamp"], envelope["Nonce"])
+            xml = self.crypto.decrypt_message(
+                xml, envelope["MsgSignature"], envelope["TimeStamp"], envelope["Nonce"]
+            )
         fields = parse_fields(xml)
         assert fields["MsgType"] == "text" and fields["FromUserName"] == ACCOUNT
         return fields["Content"]
@@ -121,7 +131,9 @@ class WeChatCitizen:
         xml = message_xml(self.openid, "event", self.servers.now(), Event=event, EventKey=key)
         return self.servers.open_reply(await self.servers.post(xml, safe=self.safe), safe=self.safe)
 
-    async def reaches_confirmation(self, problem: str = "我母亲每周二四六做血液透析，小区封控了出不去") -> str:
+    async def reaches_confirmation(
+        self, problem: str = "我母亲每周二四六做血液透析，小区封控了出不去"
+    ) -> str:
         assert "怎么称呼" in await self.says("我要求助")
         assert "手机号" in await self.says("张女士")
         assert "哪个区县" in await self.says("13912345678")

@@ -36,7 +36,12 @@ class SharedAccessToken(SessionStorage):
         self.services = services
 
     def _usable(self, row: SharedValue | None, now: datetime) -> str | None:
-        if row is None or row.value is None or row.expires_at is None or row.expires_at - EXPIRY_MARGIN <= now:
+        if (
+            row is None
+            or row.value is None
+            or row.expires_at is None
+            or row.expires_at - EXPIRY_MARGIN <= now
+        ):
             return None
         return self.services.cipher.decrypt(row.value)
 

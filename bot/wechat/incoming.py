@@ -23,7 +23,12 @@ MAX_ID_LENGTH = 64
 # Events that are the citizen's own doing and that the dialogue answers. Others (VIEW, the periodic
 # LOCATION report, TEMPLATESENDJOBFINISH, …) are WeChat telling us something: acknowledged, not handled,
 # and they do not count as the citizen's last message for the 48-hour window.
-_EVENTS = {"subscribe": "subscribe", "subscribe_scan": "subscribe", "unsubscribe": "unsubscribe", "click": "click"}
+_EVENTS = {
+    "subscribe": "subscribe",
+    "subscribe_scan": "subscribe",
+    "unsubscribe": "unsubscribe",
+    "click": "click",
+}
 # WeChat's media message types, named as the handlers name them.
 _MEDIA = {"image": "photo", "voice": "voice", "video": "video", "shortvideo": "video"}
 
@@ -43,7 +48,12 @@ def to_incoming(message: BaseMessage) -> Incoming | None:
     if not openid or len(openid) > MAX_ID_LENGTH:
         raise MalformedXml("FromUserName is missing or too long")
     created = message.time  # checked to be digits when parsed
-    common = {"channel": CHANNEL, "user_key": openid, "chat_key": openid, "at": datetime.fromtimestamp(created, UTC)}
+    common = {
+        "channel": CHANNEL,
+        "user_key": openid,
+        "chat_key": openid,
+        "at": datetime.fromtimestamp(created, UTC),
+    }
     if message.type == "event":
         event = _EVENTS.get(message.event)
         if event is None:

@@ -51,7 +51,9 @@ class LateReplies:
 
     def was_deferred(self, message_id: str) -> bool:
         with self.services.db.reading() as session:
-            found = session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == _dedupe_key(message_id)))
+            found = session.scalar(
+                select(OutboxMessage.id).where(OutboxMessage.dedupe_key == _dedupe_key(message_id))
+            )
         return found is not None
 
     async def settle(self) -> None:
@@ -64,7 +66,9 @@ class LateReplies:
         try:
             await handling
         except Exception as exc:  # the citizen got "success"; the failed row tells a person
-            log.exception("handling WeChat message %s failed after its answer was deferred", incoming.message_id)
+            log.exception(
+                "handling WeChat message %s failed after its answer was deferred", incoming.message_id
+            )
             await asyncio.to_thread(self._fail, incoming, f"handling failed: {type(exc).__name__}: {exc}")
 
     def _enqueue(self, incoming: Incoming) -> None:

@@ -17,8 +17,9 @@ from storage.models import Case
 PHONE_CALL_NEEDED = "phone_call_needed"
 
 
-def flag_for_phone_call(services: Services, case_id: int, text: str, reason: str, *, push_id: int,
-                        now: datetime) -> None:
+def flag_for_phone_call(
+    services: Services, case_id: int, text: str, reason: str, *, push_id: int, now: datetime
+) -> None:
     """Flag the case and tell staff once per undeliverable push (`push_id`: its outbox row)."""
     texts = services.taxonomy.texts
     cipher = services.cipher

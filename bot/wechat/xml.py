@@ -32,7 +32,7 @@ class _HardenedExpat:
     """What xmltodict needs of the `expat` module (`ParserCreate`), with every declaration refused."""
 
     @staticmethod
-    def ParserCreate(encoding: str | None = None, namespace_separator: str | None = None):  # noqa: N802
+    def ParserCreate(encoding: str | None = None, namespace_separator: str | None = None):
         parser = expat.ParserCreate(encoding, namespace_separator)
         parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
         parser.StartDoctypeDeclHandler = _refuse("DOCTYPE is not allowed")

@@ -54,7 +54,10 @@ class RobotSender:
         if wait > 0:
             return RetryLater("WeCom robot: 20 messages a minute", after=wait)
         text = await asyncio.to_thread(render_staff_text, self.services, item)
-        body = {"msgtype": "markdown", "markdown": {"content": markdown_card(self.services.taxonomy.texts, text)}}
+        body = {
+            "msgtype": "markdown",
+            "markdown": {"content": markdown_card(self.services.taxonomy.texts, text)},
+        }
         try:
             # A client per message: the dispatcher may run under different event loops (the terminal chat).
             async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS) as http:
@@ -65,7 +68,9 @@ class RobotSender:
         errcode = result.get("errcode") if isinstance(result, dict) else None
         if errcode == 0:
             return Sent()
-        error = f"WeCom robot errcode {errcode}: {result.get('errmsg') if isinstance(result, dict) else result}"
+        error = (
+            f"WeCom robot errcode {errcode}: {result.get('errmsg') if isinstance(result, dict) else result}"
+        )
         if errcode == RATE_LIMITED:
             # Someone else posts through the same robot too: wait out the minute.
             self.quota.pause(60)
