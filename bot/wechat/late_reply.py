@@ -62,10 +62,13 @@ class LateReplies:
             await asyncio.gather(*self._following, return_exceptions=True)
 
     async def _follow(self, incoming: Incoming, handling: asyncio.Future[Outcome]) -> None:
-        await asyncio.to_thread(self._enqueue, incoming)
+        try:
+            await asyncio.to_thread(self._enqueue, incoming)
+        except Exception:  # the handling goes on; the answer stays in the inbox for a retry to find
+            log.exception("could not queue the late answer to WeChat message %s", incoming.message_id)
         try:
             await handling
-        except Exception as exc:  # the citizen got "success"; the failed row tells a person
+        except Exception as exc:  # the citizen got "success": the failed row is for a person to see
             log.exception(
                 "handling WeChat message %s failed after its answer was deferred", incoming.message_id
             )
