@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from collections.abc import Callable
+from datetime import date
 from typing import Annotated, Any, NoReturn
 
 import typer
@@ -18,10 +20,12 @@ from config import ConfigError, Settings, load_settings
 
 app = typer.Typer(help="yibang (一帮到底): citizen help requests over Telegram, WeChat and the terminal.",
                   no_args_is_help=True, add_completion=False)
-case_app = typer.Typer(help="Staff work on cases: list, show.", no_args_is_help=True)
+case_app = typer.Typer(help="Staff work on cases: list, show, assign, note, resolve, …", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+staff_app = typer.Typer(help="Who may act on cases: add, remove, list.", no_args_is_help=True)
 app.add_typer(case_app, name="case")
 app.add_typer(db_app, name="db")
+app.add_typer(staff_app, name="staff")
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -173,6 +177,193 @@ def case_show(
     for event in view["timeline"]:
         flag = "public" if event["public"] else "internal"
         typer.echo(f"  {event['at']}  {event['kind']:<10} {flag:<8} {event['actor']}  {event['text'] or ''}")
+
+
+def cli_actor():
+    """The person at the terminal: they hold the database and the key already, so they act as supervisor."""
+    import getpass
+
+    from handlers.staff_actions import SUPERVISOR, Actor
+
+    return Actor(key=f"cli:{getpass.getuser()}", role=SUPERVISOR)
+
+
+def on_case(number: str, action: Callable[[Any, Any], str]) -> None:
+    """Run one staff action on a case in one transaction; a refusal changes nothing and exits 1."""
+    from handlers.staff_actions import ActionRefused, CaseDesk
+
+    svc = services()
+    try:
+        with svc.db.transaction() as session:
+            desk = CaseDesk(svc, session, cli_actor(), svc.clock.now())
+            message = action(desk, desk.case(number))
+    except ActionRefused as exc:
+        fail(str(exc), 1)
+    typer.echo(message)
+
+
+@case_app.command("contacted")
+def case_contacted(number: str) -> None:
+    """已联系: the citizen was contacted (meets the contact deadline)."""
+    on_case(number, lambda desk, case: desk.contacted(case))
+
+
+@case_app.command("assign")
+def case_assign(number: str, department: Annotated[str, typer.Option(help="A configured department.")]) -> None:
+    """交办: hand the case to a department."""
+    on_case(number, lambda desk, case: desk.assign(case, department))
+
+
+@case_app.command("note")
+def case_note(
+    number: str,
+    text: Annotated[str, typer.Option(help="What the citizen (or, with --internal, only staff) reads.")],
+    internal: Annotated[bool, typer.Option("--internal", help="A note for staff only.")] = False,
+) -> None:
+    """回复: a public note to the citizen (moves an 已交办 case to 办理中), or an internal note."""
+    on_case(number, lambda desk, case: desk.note(case, text, internal=internal))
+
+
+@case_app.command("resolve")
+def case_resolve(number: str, result: Annotated[str, typer.Option(help="The result, told to the citizen.")]) -> None:
+    """办结: the case is solved; the citizen is told the result."""
+    on_case(number, lambda desk, case: desk.resolve(case, result))
+
+
+@case_app.command("reopen")
+def case_reopen(number: str, reason: Annotated[str, typer.Option(help="Why it is worked again.")]) -> None:
+    """Reopen a resolved case (办理中)."""
+    on_case(number, lambda desk, case: desk.reopen(case, reason))
+
+
+@case_app.command("merge")
+def case_merge(number: str, into: Annotated[str, typer.Option(help="The surviving case number.")]) -> None:
+    """合并: merge into another case; the citizen follows that case."""
+    on_case(number, lambda desk, case: desk.merge(case, into))
+
+
+@case_app.command("reject")
+def case_reject(number: str, reason: Annotated[str, typer.Option(help="Why, told to the citizen.")]) -> None:
+    """无效: the case cannot be taken up."""
+    on_case(number, lambda desk, case: desk.reject(case, reason))
+
+
+@case_app.command("recategorise")
+def case_recategorise(number: str, category: Annotated[str, typer.Option(help="The right category.")]) -> None:
+    """Correct the classifier's category (recorded for the next `learn`)."""
+    on_case(number, lambda desk, case: desk.recategorise(case, category))
+
+
+def parse_day(value: str | None, svc: Any) -> date:
+    if value is None:
+        return svc.local(svc.clock.now()).date()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"not a date (YYYY-MM-DD): {value}")
+
+
+@app.command()
+def stats(
+    day: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD (default: today).")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """The day's figures: intake by category, closed, urgent closed, overdue."""
+    from handlers.statistics import day_stats
+
+    svc = services()
+    with svc.db.reading() as session:
+        figures = day_stats(session, svc, parse_day(day, svc)).as_dict()
+    if as_json:
+        print_json(figures)
+        return
+    typer.echo(f"{figures['date']}  受理 {figures['intake']}（紧急 {figures['urgent_intake']}）  "
+               f"办结 {figures['closed']}（紧急 {figures['urgent_closed']}）  超时 {figures['overdue']}  "
+               f"在办 {figures['open']}")
+    for name, count in figures["intake_by_category"].items():
+        typer.echo(f"  {name:<8}{count:>6}")
+
+
+@app.command()
+def export(
+    xlsx: Annotated[Path, typer.Option("--xlsx", help="The workbook to write.")],
+    start: Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD).")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last day, inclusive (YYYY-MM-DD).")] = None,
+    status: Annotated[list[str] | None, typer.Option(help="Only these states (received, assigned, …).")] = None,
+    category: Annotated[list[str] | None, typer.Option(help="Only these categories.")] = None,
+    reveal: Annotated[bool, typer.Option("--reveal", help="Full phone numbers (recorded on each case).")] = False,
+) -> None:
+    """Export the ledger (台账) as Excel: a row per case, and counts by category and district."""
+    from bot.export import write_ledger
+    from handlers.case_states import Status
+    from handlers.ledger import LedgerFilter, ledger_rows, record_reveal, select_cases
+
+    svc = services()
+    known = {s.value for s in Status}
+    for wanted in status or []:
+        if wanted not in known:
+            fail(f"unknown status {wanted}; one of: {', '.join(sorted(known))}")
+    wanted_filter = LedgerFilter(
+        start=parse_day(start, svc) if start else None,
+        end=parse_day(end, svc) if end else None,
+        statuses=status or (),
+        categories=category or (),
+    )
+    with svc.db.transaction() as session:
+        cases = select_cases(session, svc, wanted_filter)
+        with typer.progressbar(length=len(cases), label="导出台账", file=sys.stderr) as bar:
+            written = write_ledger(xlsx, ledger_rows(svc, cases, reveal=reveal),
+                                   categories=svc.taxonomy.category_names, on_row=lambda: bar.update(1))
+        if reveal:
+            record_reveal(session, cases, str(cli_actor()), svc.clock.now())
+    typer.echo(f"{written} cases written to {xlsx}", err=True)
+
+
+@staff_app.command("add")
+def staff_add(
+    who: Annotated[str, typer.Argument(help="telegram:USER_ID (a bare id means Telegram).")],
+    role: Annotated[str, typer.Option(help="handler or supervisor.")] = "handler",
+    name: Annotated[str | None, typer.Option(help="Display name.")] = None,
+) -> None:
+    """Allow someone to act on cases."""
+    from handlers.staff_directory import ROLES, add_member, parse_people
+
+    if role not in ROLES:
+        fail(f"role must be one of: {', '.join(ROLES)}")
+    svc = services()
+    channel, user_key = next(iter(parse_people(who))).split(":", 1)
+    with svc.db.transaction() as session:
+        add_member(session, channel, user_key, role, name, svc.clock.now())
+    typer.echo(f"{channel}:{user_key} is now {role}")
+
+
+@staff_app.command("remove")
+def staff_remove(who: str) -> None:
+    """Take someone's right to act away (those listed in the settings stay until removed there)."""
+    from handlers.staff_directory import parse_people, remove_member
+
+    svc = services()
+    channel, user_key = next(iter(parse_people(who))).split(":", 1)
+    with svc.db.transaction() as session:
+        removed = remove_member(session, channel, user_key)
+    if not removed:
+        fail(f"{channel}:{user_key} was not in the staff list", 1)
+    typer.echo(f"{channel}:{user_key} removed")
+
+
+@staff_app.command("list")
+def staff_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Everyone who may act, from the settings and the database."""
+    from handlers.staff_directory import members
+
+    svc = services()
+    with svc.db.reading() as session:
+        listed = list(members(session, svc))
+    if as_json:
+        print_json(listed)
+        return
+    for member in listed:
+        typer.echo(f"{member['who']:<24} {member['role']:<11} {member['source']:<9} {member['name']}")
 
 
 # ---------------------------------------------------------------- database

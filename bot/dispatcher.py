@@ -83,7 +83,7 @@ def render_staff_text(services: Services, item: OutboxItem) -> str:
     from handlers.staff_notices import render_card
     from storage.models import Case
 
-    if item.payload.get("kind") == "case_card" and item.case_id is not None:
+    if item.payload.get("kind") in ("case_card", "case_card_update") and item.case_id is not None:
         with services.db.reading() as session:
             case = session.get(Case, item.case_id)
             if case is not None:

@@ -1,10 +1,11 @@
 """Category by weighted keywords (DESIGN §8).
 
 Each category's score is the sum of the weights of its keywords found in the message (each keyword
-counted once, so a long message that repeats a word does not outweigh a short precise one). When a found
-keyword lies inside a longer found keyword (疫苗 inside 狂犬疫苗, 码 inside 健康码), only the longer
-one counts: it is the more specific word and may belong to another category. Scores are then normalised
-to shares of the total, which is the confidence staff see.
+counted once, so a long message that repeats a word does not outweigh a short precise one). Found
+keywords do not share characters: when two overlap (疫苗 inside 狂犬疫苗, 小学 and 学生 in 中小学生),
+only the longer (or, of equal length, the earlier) counts, because the longer is the more specific word
+and may belong to another category, and one stretch of text is one piece of evidence. Scores are then
+normalised to shares of the total, which is the confidence staff see.
 """
 
 from __future__ import annotations
@@ -24,23 +25,23 @@ class CategoryScorer:
         for category in categories:
             for word, weight in category.keywords.items():
                 self._uses[word].append((category.name, weight))
-        # Longest first, so that a shorter keyword inside a longer found one can be dropped in one pass.
-        self._by_length = sorted(self._uses, key=len, reverse=True)
 
     @property
     def words(self) -> set[str]:
         return set(self._uses)
 
     def _found_keywords(self, seg: Segmented) -> set[str]:
+        found = [(start, word) for word in seg.present if word in self._uses for start in seg.find(word)]
+        # Longest first, then leftmost: the greedy pass keeps the most specific words.
+        found.sort(key=lambda hit: (-len(hit[1]), hit[0]))
+        taken = [False] * len(seg.text)
         kept: set[str] = set()
-        spans: list[tuple[int, int]] = []
-        for word in self._by_length:
-            for start in seg.find(word):
-                end = start + len(word)
-                if any(s <= start and end <= e for s, e in spans):
-                    continue
-                spans.append((start, end))
-                kept.add(word)
+        for start, word in found:
+            end = start + len(word)
+            if any(taken[start:end]):
+                continue
+            taken[start:end] = [True] * len(word)
+            kept.add(word)
         return kept
 
     def score(self, seg: Segmented) -> CategoryResult:
@@ -60,9 +61,7 @@ class CategoryScorer:
         shares = {name: round(value / total, 3) for name, value in ranked if value > 0}
         lead = (best_score - runner_up) / best_score if best_score > 0 else 0.0
         if best_score >= self._thresholds.min_score and lead >= self._thresholds.min_margin:
-            return CategoryResult(
-                name=best, confidence=shares[best], matched=matched[best], scores=shares
-            )
+            return CategoryResult(name=best, confidence=shares[best], matched=matched[best], scores=shares)
         return CategoryResult(
             name=fallback,
             confidence=shares.get(fallback, 0.0),

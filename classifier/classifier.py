@@ -13,7 +13,7 @@ import threading
 from classifier.category import CategoryScorer
 from classifier.district import DistrictFinder
 from classifier.result import Classification
-from classifier.segmenter import Segmented, build_tokenizer
+from classifier.segmenter import Segmented, Segmenter
 from classifier.urgency import UrgencyDetector
 from config.taxonomy import Taxonomy
 
@@ -32,12 +32,11 @@ class Classifier:
         self._categories = CategoryScorer(taxonomy.categories, taxonomy.category_thresholds)
         self._urgency = UrgencyDetector(taxonomy.urgency)
         self._districts = DistrictFinder(taxonomy.districts)
-        self._tokenizer = build_tokenizer(
-            self._categories.words | self._urgency.words | self._districts.words
-        )
+        self._segmenter = Segmenter(self._categories.words | self._urgency.words | self._districts.words)
 
     def segment(self, text: str) -> Segmented:
-        return Segmented.of(self._tokenizer, text)
+        """The message folded to simplified characters and cut into tokens (what the parts read)."""
+        return self._segmenter.segment(text)
 
     def classify(self, text: str) -> Classification:
         seg = self.segment(text)

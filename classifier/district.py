@@ -4,7 +4,7 @@ Matching is leftmost-longest over the text folded to simplified characters, with
 false friends in the same alternation: 新郑机场 is longer than 新郑 and wins, and it names no district.
 A name or alias always beats a place (a place only suggests a district: LABELLING.md leaves the district
 empty when a message names only a street or a compound, but the dialogue may still offer it).
-When two districts are named, the one where the writer or the problem is wins (see `_rank`).
+When two districts are named, the one where the writer or the problem is wins (see `find`).
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ from classifier.traditional import to_simplified
 from config.taxonomy import Districts
 
 _EARTH_RADIUS_KM = 6371.0088
-# "我家住在郑州市金水区": the city before a district name is not between the marker and the name.
-_CITY_PREFIX = re.compile(r"(?:河南省?)?(?:郑州市?)?$")
 # How far before a mention a marker may end (住在 + 河南省郑州市 fits).
 _MARKER_REACH = 12
 
@@ -57,6 +55,11 @@ class DistrictFinder:
         self._pattern = re.compile(alternation) if alternation else None
         self._home = tuple(districts.home_markers)
         self._away = tuple(districts.away_markers)
+        # "我家住在郑州市金水区": the city between a marker and a district name is skipped.
+        city = "|".join(
+            re.escape(to_simplified(c)) for c in sorted(districts.city_names, key=len, reverse=True)
+        )
+        self._city_suffix = re.compile(f"(?:{city})+$") if city else None
 
     @property
     def words(self) -> set[str]:
@@ -73,9 +76,11 @@ class DistrictFinder:
                 found.append(_Mention(district, is_place, match.start(), match.end()))
         return found
 
-    def _rank(self, text: str, mention: _Mention) -> int:
-        """2 after a home marker (住在金水区, 我是二七区的), -1 after an away marker (去金水区), else 0."""
-        before = _CITY_PREFIX.sub("", text[max(0, mention.start - _MARKER_REACH) : mention.start])
+    def _marker(self, text: str, mention: _Mention) -> int:
+        """+2 after a home marker (住在金水区, 我是二七区的), -1 after an away marker (去金水区), else 0."""
+        before = text[max(0, mention.start - _MARKER_REACH) : mention.start]
+        if self._city_suffix is not None:
+            before = self._city_suffix.sub("", before)
         if before.endswith(self._home):
             return 2
         if before.endswith(self._away):
@@ -83,15 +88,25 @@ class DistrictFinder:
         return 0
 
     def find(self, text: str, original: str | None = None) -> DistrictResult:
-        """The district a text names; `text` is already folded when `original` is given."""
+        """The district a text names; `text` is already folded when `original` is given.
+
+        With several districts named, each scores one per mention plus its markers (住在 +2, 去 -1): the
+        writer's home or the place the problem is named most and with home words. Equal scores go to the
+        district named first.
+        """
         if original is None:
             original, text = text, to_simplified(text)
         mentions = self._mentions(text)
         named = [m for m in mentions if not m.is_place] or mentions
         if not named:
             return DistrictResult(name=None)
-        # max() keeps the first of equals: with no marker, the district named first wins.
-        best = max(named, key=lambda m: self._rank(text, m))
+        score: dict[str, int] = {}
+        first: dict[str, _Mention] = {}
+        for mention in named:
+            score[mention.district] = score.get(mention.district, 0) + 1 + self._marker(text, mention)
+            first.setdefault(mention.district, mention)
+        # max() keeps the first of equals, and dicts keep the order districts were first named in.
+        best = first[max(score, key=lambda name: score[name])]
         return DistrictResult(name=best.district, evidence=original[best.start : best.end])
 
     def at(self, lat: float, lon: float) -> str | None:

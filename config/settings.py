@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     case_prefix: str = Field("ZZ", pattern=r"^[A-Z]{1,6}$")
     log_level: str = "INFO"
+    # Per citizen: messages a minute, and how many may come at once.
+    rate_per_minute: float = Field(30, gt=0)
+    rate_burst: int = Field(10, ge=1)
 
     telegram_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"
@@ -52,6 +55,11 @@ class Settings(BaseSettings):
     wechat_reply_budget_seconds: float = Field(4.0, gt=0, lt=5)
 
     wecom_webhook_url: SecretStr | None = None
+
+    # Staff allowed to act besides members of the staff chat: "telegram:123,telegram:456" (a bare id means
+    # Telegram). Supervisors may also reveal full phone numbers and export with phones.
+    staff_handlers: str = ""
+    staff_supervisors: str = ""
 
     @field_validator("secret_key")
     @classmethod

@@ -122,6 +122,8 @@ class Districts(_Strict):
     # after one of `home_markers` (住在, 家在) scores higher, one just after `away_markers` (去, 到) lower.
     home_markers: list[str] = Field(default_factory=list)
     away_markers: list[str] = Field(default_factory=list)
+    # The city and province names that may stand between a marker and the district (住在郑州市金水区).
+    city_names: list[str] = Field(default_factory=list)
 
 
 class Department(_Strict):
@@ -149,6 +151,18 @@ class Dialogue(_Strict):
     problem_max: int = 2000
 
     @field_validator("conversation_ttl", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> timedelta:
+        return parse_duration(value)
+
+
+class Revisit(_Strict):
+    """回访: ask the citizen a while after 办结; close the case when they never answer."""
+
+    after: timedelta = timedelta(hours=2)
+    close_after: timedelta = timedelta(days=1)
+
+    @field_validator("after", "close_after", mode="before")
     @classmethod
     def _duration(cls, value: Any) -> timedelta:
         return parse_duration(value)
@@ -193,6 +207,7 @@ class Taxonomy(_Strict):
     departments: list[Department] = Field(default_factory=list)
     promise: dict[str, Promise]
     dialogue: Dialogue = Dialogue()
+    revisit: Revisit = Revisit()
     commands: Commands
     statuses: StatusLabels
     texts: Texts

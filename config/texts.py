@@ -13,6 +13,7 @@ class Texts(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     # greeting and help
+    rate_limited: str
     welcome: str
     help: str
     greeting: str
@@ -104,6 +105,36 @@ class Texts(BaseModel):
     staff_danger_alert: str
     staff_supplement: str
     masked_none: str
+    # staff workflow: what the citizen is told of each public step
+    citizen_assigned: str
+    citizen_note: str
+    citizen_resolved: str
+    citizen_reopened: str
+    citizen_merged: str
+    citizen_rejected: str
+    # staff workflow: timeline texts and answers to staff
+    event_contacted: str
+    event_assigned: str
+    event_note: str
+    event_resolved: str
+    event_reopened: str
+    event_merged: str
+    event_rejected: str
+    event_recategorised: str
+    event_phone_revealed: str
+    staff_illegal: str
+    staff_unknown_department: str
+    staff_unknown_case: str
+    staff_merge_self: str
+    staff_merge_final: str
+    staff_done: str
+    staff_not_allowed: str
+    staff_card_status: str
+    staff_queue_header: str
+    staff_queue_item: str
+    staff_queue_empty: str
+    staff_stats: str
+    staff_case_timeline: str
     # wechat
     # a template message, when a push comes after WeChat's 48-hour customer-service window
     wechat_template_first: str

@@ -11,18 +11,23 @@ from handlers.case_states import OPEN, Status, allowed
 from handlers.timeline import CITIZEN, change_status
 from handlers.turn import Turn
 from handlers.wording import status_label
-from storage.cases import case_by_number, cases_of_citizen
+from storage.cases import case_by_number, cases_of_citizen, is_citizen_of
 from storage.models import Case, CaseEvent
 
 LIST_LIMIT = 10
 
 
 def _own_case(turn: Turn, number: str, *, lock: bool = False) -> Case | None:
+    """The case if it is this citizen's (or one they follow after a merge); None otherwise."""
     case = case_by_number(turn.session, number, lock=lock)
     conversation = turn.conversation
-    if case is None or case.channel != conversation.channel or case.user_key != conversation.user_key:
+    if case is None or not is_citizen_of(turn.session, case, conversation.channel, conversation.user_key):
         return None
     return case
+
+
+def _owns(turn: Turn, case: Case) -> bool:
+    return case.channel == turn.conversation.channel and case.user_key == turn.conversation.user_key
 
 
 def _public_events(case: Case) -> list[CaseEvent]:
@@ -81,7 +86,10 @@ def show_progress(turn: Turn, number: str = "") -> None:
 
 def open_cases(turn: Turn) -> list[Case]:
     conversation = turn.conversation
-    return [c for c in cases_of_citizen(turn.session, conversation.channel, conversation.user_key) if c.status in OPEN]
+    return [
+        c for c in cases_of_citizen(turn.session, conversation.channel, conversation.user_key)
+        if c.status in OPEN and _owns(turn, c)
+    ]
 
 
 def withdraw(turn: Turn, number: str) -> None:
@@ -89,7 +97,7 @@ def withdraw(turn: Turn, number: str) -> None:
         turn.say("withdraw_usage")
         return
     case = _own_case(turn, number, lock=True)
-    if case is None:
+    if case is None or not _owns(turn, case):
         turn.say("progress_not_found", number=number)
         return
     if not allowed(case.status, Status.WITHDRAWN):

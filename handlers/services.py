@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -13,6 +13,9 @@ from config import Settings, Taxonomy, load_taxonomy
 from handlers.clock import Clock, SystemClock
 from storage import Database, FieldCipher
 from storage.encryption import secret_keys
+
+
+VERDICT_CACHE_SIZE = 2048
 
 
 class CaseClassifier(Protocol):
@@ -35,15 +38,30 @@ class StaffDestination:
 class Services:
     settings: Settings
     taxonomy: Taxonomy
-    classifier: CaseClassifier
+    # None: built on first use (jieba takes a second to load; `case list` never needs it)
+    classifier_instance: CaseClassifier | None
     db: Database
     cipher: FieldCipher
     clock: Clock = field(default_factory=SystemClock)
 
+    def __post_init__(self) -> None:
+        # One problem text is read at the problem step, for the summary and at filing; a verdict is
+        # deterministic, so it is remembered (lru_cache is thread-safe).
+        self.classify = lru_cache(maxsize=VERDICT_CACHE_SIZE)(self._classify)
+
+    def _classify(self, text: str) -> Classification:
+        return self.classifier.classify(text)
+
+    @property
+    def classifier(self) -> CaseClassifier:
+        if self.classifier_instance is None:
+            from classifier import get_classifier
+
+            self.classifier_instance = get_classifier(self.taxonomy)
+        return self.classifier_instance
+
     @classmethod
     def from_settings(cls, settings: Settings, *, clock: Clock | None = None, migrate: bool = True) -> Services:
-        from classifier import get_classifier
-
         taxonomy = load_taxonomy(settings.taxonomy)
         db = Database(settings.resolved_database_url())
         if migrate:
@@ -56,7 +74,7 @@ class Services:
         return cls(
             settings=settings,
             taxonomy=taxonomy,
-            classifier=get_classifier(taxonomy),
+            classifier_instance=None,
             db=db,
             cipher=FieldCipher(secrets),
             clock=clock or SystemClock(),

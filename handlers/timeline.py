@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from handlers.case_states import IllegalTransition, Status, allowed
 from storage import outbox
+from storage.cases import followers_of
 from storage.models import Case, CaseEvent
 
 CITIZEN = "citizen"
@@ -50,15 +51,18 @@ def add_event(
     case.updated_at = at
     if public and notify_citizen:
         session.flush()
-        outbox.enqueue(
-            session,
-            channel=case.channel,
-            target=case.chat_key,
-            payload={"kind": "citizen_update", "text": notify_citizen},
-            dedupe_key=f"event:{event.id}",
-            now=at,
-            case_id=case.id,
-        )
+        recipients = [(case.channel, case.chat_key)]
+        recipients += [(follower.channel, follower.chat_key) for follower in followers_of(session, case)]
+        for channel, chat_key in recipients:
+            outbox.enqueue(
+                session,
+                channel=channel,
+                target=chat_key,
+                payload={"kind": "citizen_update", "text": notify_citizen},
+                dedupe_key=f"event:{event.id}:{channel}:{chat_key}",
+                now=at,
+                case_id=case.id,
+            )
     return event
 
 

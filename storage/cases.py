@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from storage.dialects import insert
-from storage.models import Case, CaseCounter
+from storage.dialects import prepared
+from storage.models import Case, CaseCounter, CaseFollower
 
 
 def next_case_number(session: Session, prefix: str, day: date) -> str:
@@ -19,13 +19,19 @@ def next_case_number(session: Session, prefix: str, day: date) -> str:
     lock it takes is held until the case is committed, and a rolled-back filing gives its number back.
     """
     key = f"{prefix}{day:%Y%m%d}"
-    statement = insert(session, CaseCounter).values(key=key, last=1)
-    statement = statement.on_conflict_do_update(
-        index_elements=["key"], set_={"last": CaseCounter.last + 1}
-    ).returning(CaseCounter.last)
-    last = session.execute(statement).scalar_one()
+    last = session.execute(prepared(session, "cases.next_number", _next_number), {"key": key}).scalar_one()
     width = max(4, len(str(last)))
     return f"{key}-{last:0{width}d}"
+
+
+def _next_number(insert):
+    counters = CaseCounter.__table__
+    return (
+        insert(counters)
+        .values(key=bindparam("key"), last=1)
+        .on_conflict_do_update(index_elements=["key"], set_={"last": counters.c.last + 1})
+        .returning(counters.c.last)
+    )
 
 
 def case_by_number(session: Session, number: str, *, lock: bool = False) -> Case | None:
@@ -36,12 +42,28 @@ def case_by_number(session: Session, number: str, *, lock: bool = False) -> Case
 
 
 def cases_of_citizen(session: Session, channel: str, user_key: str) -> Sequence[Case]:
-    """Newest first."""
+    """The citizen's own cases and those they follow (after a merge), newest first."""
+    followed = select(CaseFollower.case_id).where(CaseFollower.channel == channel, CaseFollower.user_key == user_key)
     return session.scalars(
         select(Case)
-        .where(Case.channel == channel, Case.user_key == user_key)
+        .where(or_(and_(Case.channel == channel, Case.user_key == user_key), Case.id.in_(followed)))
         .order_by(Case.created_at.desc(), Case.id.desc())
     ).all()
+
+
+def is_citizen_of(session: Session, case: Case, channel: str, user_key: str) -> bool:
+    """The case's own citizen, or one who follows it."""
+    if case.channel == channel and case.user_key == user_key:
+        return True
+    return session.scalar(
+        select(CaseFollower.id).where(
+            CaseFollower.case_id == case.id, CaseFollower.channel == channel, CaseFollower.user_key == user_key
+        )
+    ) is not None
+
+
+def followers_of(session: Session, case: Case) -> Sequence[CaseFollower]:
+    return session.scalars(select(CaseFollower).where(CaseFollower.case_id == case.id)).all()
 
 
 def all_cases(session: Session, *, with_events: bool = False) -> Sequence[Case]:

@@ -189,3 +189,22 @@ class SharedValue(Base):
     value: Mapped[str | None] = mapped_column(Text)
     expires_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+
+
+class CaseFollower(Base):
+    """A citizen who follows a case that is not their own: after a merge, the merged case's citizen
+    follows the surviving case, sees its progress and gets its updates."""
+
+    __tablename__ = "case_followers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    user_key: Mapped[str] = mapped_column(String(128))
+    chat_key: Mapped[str] = mapped_column(String(128))
+    since: Mapped[datetime]
+
+    __table_args__ = (
+        UniqueConstraint("case_id", "channel", "user_key", name="uq_case_follower"),
+        Index("ix_case_followers_citizen", "channel", "user_key"),
+    )

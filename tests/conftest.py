@@ -71,7 +71,7 @@ def services(settings, taxonomy, classifier, database, clock):
     return Services(
         settings=settings,
         taxonomy=taxonomy,
-        classifier=classifier,
+        classifier_instance=classifier,
         db=database,
         cipher=FieldCipher([SECRET]),
         clock=clock,

@@ -97,3 +97,41 @@ def test_db_upgrade(env):
     assert result.returncode == 0, result.stderr
     if "YIBANG_DATABASE_URL" not in env:
         assert (Path(env["YIBANG_DATA_DIR"]) / "yibang.sqlite3").exists()
+
+
+def test_staff_work_a_case_from_the_command_line(env, tmp_path):
+    chat = run(["console", "--user", "bob"], env, DIALOGUE)
+    number = chat.stdout.split("已受理，编号 ", 1)[1].split("。", 1)[0]
+    assert run(["case", "assign", number, "--department", "市卫生健康委员会"], env).returncode == 0
+    assert run(["case", "note", number, "--text", "已联系社区安排车辆"], env).returncode == 0
+    assert run(["case", "note", number, "--text", "注意核实地址", "--internal"], env).returncode == 0
+    resolved = run(["case", "resolve", number, "--result", "社区已安排专车"], env)
+    assert resolved.returncode == 0 and "办结完成" in resolved.stdout
+    again = run(["case", "resolve", number, "--result", "x"], env)
+    assert again.returncode == 1 and "当前状态为已办结，不能办结" in again.stderr
+    view = json.loads(run(["case", "show", number, "--json"], env).stdout)
+    assert view["status"] == "resolved" and view["department"] == "市卫生健康委员会"
+    assert [e["kind"] for e in view["timeline"]] == ["received", "assigned", "note", "note", "resolved"]
+    assert [e["public"] for e in view["timeline"]] == [True, True, True, False, True]
+    updates = run(["console", "--user", "bob"], env, "查看进度\n").stdout
+    assert "已交办给市卫生健康委员会" in updates and "已办结：社区已安排专车" in updates
+
+    workbook = tmp_path / "ledger.xlsx"
+    exported = run(["export", "--xlsx", str(workbook)], env)
+    assert exported.returncode == 0, exported.stderr
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(workbook)["台账"]
+    assert sheet["A2"].value == number and sheet["J2"].value == "139****5678"
+
+    figures = json.loads(run(["stats", "--json"], env).stdout)
+    assert figures["intake"] == 1 and figures["closed"] == 1
+
+
+def test_staff_list_add_remove(env):
+    assert run(["staff", "add", "12345", "--role", "supervisor", "--name", "王主任"], env).returncode == 0
+    listed = json.loads(run(["staff", "list", "--json"], env).stdout)
+    assert {"who": "telegram:12345", "role": "supervisor", "source": "database", "name": "王主任"} in listed
+    assert run(["staff", "remove", "telegram:12345"], env).returncode == 0
+    assert run(["staff", "remove", "telegram:12345"], env).returncode == 1
+    assert run(["staff", "add", "1", "--role", "boss"], env).returncode == 2

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from pydantic import SecretStr
 
@@ -11,14 +13,7 @@ from handlers.services import Services
 
 
 def with_settings(services: Services, **update: object) -> Services:
-    return Services(
-        settings=services.settings.model_copy(update=update),
-        taxonomy=services.taxonomy,
-        classifier=services.classifier,
-        db=services.db,
-        cipher=services.cipher,
-        clock=services.clock,
-    )
+    return dataclasses.replace(services, settings=services.settings.model_copy(update=update))
 
 
 def test_wechat_and_the_wecom_robot_run_when_configured(services):

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import itertools
 import secrets
 from collections.abc import AsyncIterator
@@ -189,14 +190,7 @@ def wechat_services(services: Services, api_base: str, **settings: object) -> Se
             **settings,
         }
     )
-    return Services(
-        settings=configured,
-        taxonomy=services.taxonomy,
-        classifier=services.classifier,
-        db=services.db,
-        cipher=services.cipher,
-        clock=services.clock,
-    )
+    return dataclasses.replace(services, settings=configured)
 
 
 @contextlib.asynccontextmanager

@@ -1,0 +1,104 @@
+"""The ledger (台账): one row per case with the columns a staff office expects, for export.
+
+Phones are masked unless a supervisor asks for them, and every case exported with its phone gets a
+timeline event saying who took it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session, selectinload
+
+from handlers.services import Services
+from handlers.wording import status_label
+from storage.encryption import mask_name, mask_phone, redact_phones
+from storage.models import Case, CaseEvent
+
+COLUMNS: tuple[str, ...] = (
+    "编号", "受理时间", "渠道", "区县", "类别", "紧急程度", "状态", "承办部门", "联系人", "联系电话", "问题描述",
+    "联系时限", "联系时间", "联系按时", "办结时限", "办结时间", "办结按时", "反馈时限", "办理结果", "满意度", "合并到",
+)
+
+
+@dataclass(frozen=True)
+class LedgerFilter:
+    start: date | None = None
+    end: date | None = None  # inclusive
+    statuses: Sequence[str] = ()
+    categories: Sequence[str] = ()
+
+
+def _met(due: datetime, done: datetime | None, now: datetime) -> str:
+    if done is not None:
+        return "是" if done <= due else "否（超时）"
+    return "超时未完成" if now > due else "未到期"
+
+
+def select_cases(session: Session, services: Services, wanted: LedgerFilter) -> list[Case]:
+    statement = select(Case).options(selectinload(Case.merged_into)).order_by(Case.created_at, Case.id)
+    if wanted.start is not None:
+        statement = statement.where(Case.created_at >= _midnight(services, wanted.start))
+    if wanted.end is not None:
+        statement = statement.where(Case.created_at < _midnight(services, wanted.end + timedelta(days=1)))
+    if wanted.statuses:
+        statement = statement.where(Case.status.in_(list(wanted.statuses)))
+    if wanted.categories:
+        statement = statement.where(Case.category.in_(list(wanted.categories)))
+    return list(session.scalars(statement))
+
+
+def _midnight(services: Services, day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=services.tz)
+
+
+def ledger_rows(services: Services, cases: Sequence[Case], *, reveal: bool) -> Iterator[list[object]]:
+    now = services.clock.now()
+    cipher = services.cipher
+
+    def when(moment: datetime | None) -> str:
+        return f"{services.local(moment):%Y-%m-%d %H:%M}" if moment else ""
+
+    for case in cases:
+        name = cipher.decrypt(case.name_enc)
+        phone = cipher.decrypt(case.phone_enc)
+        yield [
+            case.number,
+            when(case.created_at),
+            case.channel,
+            case.district or "",
+            case.category,
+            case.urgency,
+            status_label(services.taxonomy, case.status),
+            case.department or "",
+            name if reveal else mask_name(name),
+            phone if reveal else mask_phone(phone),
+            case.problem if reveal else redact_phones(case.problem),
+            when(case.contact_due),
+            when(case.contacted_at),
+            _met(case.contact_due, case.contacted_at, now),
+            when(case.resolve_due),
+            when(case.resolved_at),
+            _met(case.resolve_due, case.resolved_at, now),
+            when(case.feedback_due),
+            case.result or "",
+            case.satisfaction or "",
+            case.merged_into.number if case.merged_into is not None else "",
+        ]
+
+
+def record_reveal(session: Session, cases: Sequence[Case], actor: str, now: datetime) -> None:
+    """One timeline event per case whose phone left the system in an export."""
+    if not cases:
+        return
+    session.execute(
+        insert(CaseEvent.__table__),
+        [
+            {"case_id": case.id, "at": now, "kind": "exported_with_phone", "actor": actor, "public": False,
+             "text": "导出台账（含完整电话）", "data": {}}
+            for case in cases
+        ],
+    )

@@ -1,0 +1,256 @@
+"""Staff actions on a case — 列单—交单—办单—清单 — the same from a group chat button and the command line.
+
+Each action checks the state machine, writes its timeline event with the actor, pushes public steps to
+the citizen in plain words, and refreshes the staff card. A refusal raises ActionRefused with a message
+for the staff member; nothing is changed then (the caller's transaction rolls back).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from handlers.case_states import FINAL, IllegalTransition, Status, allowed
+from handlers.services import Services
+from handlers.timeline import add_event, change_status
+from handlers.wording import status_label
+from storage import outbox
+from storage.cases import case_by_number
+from storage.dialects import insert
+from storage.models import Case, CaseFollower
+
+SUPERVISOR = "supervisor"
+HANDLER = "handler"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: `telegram:123456` with a display name, or `cli:alice`; the role decides what they may do."""
+
+    key: str
+    name: str = ""
+    role: str = HANDLER
+
+    def __str__(self) -> str:
+        return f"{self.key}/{self.name}" if self.name else self.key
+
+
+class ActionRefused(Exception):
+    """Said to the staff member; the case is unchanged."""
+
+
+@dataclass
+class CaseDesk:
+    """Staff actions within one transaction."""
+
+    services: Services
+    session: Session
+    actor: Actor
+    now: datetime
+
+    # ---------------------------------------------------------------- finding cases
+
+    def case(self, number: str, *, lock: bool = True) -> Case:
+        case = case_by_number(self.session, number, lock=lock)
+        if case is None:
+            raise ActionRefused(self._text("staff_unknown_case", number=number))
+        return case
+
+    # ---------------------------------------------------------------- actions
+
+    def contacted(self, case: Case) -> str:
+        """已联系: meets the contact deadline; not a change of state."""
+        self._require_open(case, "联系")
+        if case.contacted_at is None:
+            case.contacted_at = self.now
+        add_event(self.session, case, kind="contacted", actor=str(self.actor), at=self.now,
+                  text=self._text("event_contacted"))
+        return self._done(case, "已联系")
+
+    def assign(self, case: Case, department: str) -> str:
+        names = [d.name for d in self.services.taxonomy.departments]
+        if department not in names:
+            suggestions = self.services.taxonomy.departments_for(case.category, case.district)[:5]
+            raise ActionRefused(
+                self._text("staff_unknown_department", department=department, choices="、".join(suggestions))
+            )
+        self._change(case, Status.ASSIGNED, "交办", kind="assigned",
+                     text=self._text("event_assigned", department=department),
+                     notify=self._text("citizen_assigned", number=case.number, department=department),
+                     data={"department": department})
+        case.department = department
+        return self._done(case, "交办")
+
+    def note(self, case: Case, text: str, *, internal: bool = False) -> str:
+        """回复: a public note to the citizen; on an 已交办 case it moves it to 办理中 (DESIGN §5)."""
+        text = text.strip()
+        if not text:
+            raise ActionRefused("回复内容不能为空。")
+        if Status(case.status) in FINAL:
+            raise ActionRefused(self._illegal(case, "回复"))
+        if not internal and case.status == Status.ASSIGNED:
+            self._change(case, Status.IN_PROGRESS, "回复", kind="note", text=self._text("event_note", text=text),
+                         notify=self._text("citizen_note", number=case.number, text=text))
+        else:
+            add_event(self.session, case, kind="note", actor=str(self.actor), at=self.now, public=not internal,
+                      text=self._text("event_note", text=text),
+                      notify_citizen=None if internal else self._text("citizen_note", number=case.number, text=text))
+        self.refresh_card(case)
+        return self._done(case, "内部备注" if internal else "回复")
+
+    def resolve(self, case: Case, result: str) -> str:
+        result = result.strip()
+        if not result:
+            raise ActionRefused("请写明办理结果。")
+        self._change(case, Status.RESOLVED, "办结", kind="resolved", text=self._text("event_resolved", result=result),
+                     notify=self._text("citizen_resolved", number=case.number, result=result))
+        case.result = result
+        case.revisit_due_at = self.now + self.revisit_after
+        case.revisit_sent_at = None
+        case.revisit_answer = None
+        return self._done(case, "办结")
+
+    def reopen(self, case: Case, reason: str) -> str:
+        reason = reason.strip() or "重新办理"
+        self._change(case, Status.IN_PROGRESS, "重新办理", kind="reopened",
+                     text=self._text("event_reopened", reason=reason),
+                     notify=self._text("citizen_reopened", number=case.number, reason=reason))
+        case.revisit_due_at = None
+        return self._done(case, "重新办理")
+
+    def merge(self, case: Case, into_number: str) -> str:
+        """合并: the citizen is told and follows the surviving case from now on."""
+        survivor = self.case(into_number)
+        if survivor.id == case.id:
+            raise ActionRefused(self._text("staff_merge_self"))
+        if Status(survivor.status) in FINAL:
+            raise ActionRefused(self._text("staff_merge_final", into=survivor.number,
+                                           status=status_label(self.services.taxonomy, survivor.status)))
+        self._change(case, Status.MERGED, "合并", kind="merged", text=self._text("event_merged", into=survivor.number),
+                     notify=self._text("citizen_merged", number=case.number, into=survivor.number),
+                     data={"into": survivor.number})
+        case.merged_into_id = survivor.id
+        self._follow(survivor, case.channel, case.user_key, case.chat_key)
+        add_event(self.session, survivor, kind="merged_in", actor=str(self.actor), at=self.now,
+                  text=f"合并了 {case.number}", data={"from": case.number})
+        self.refresh_card(survivor)
+        return self._done(case, f"合并到 {survivor.number}")
+
+    def reject(self, case: Case, reason: str) -> str:
+        reason = reason.strip() or "无效求助"
+        self._change(case, Status.INVALID, "设为无效", kind="rejected", text=self._text("event_rejected", reason=reason),
+                     notify=self._text("citizen_rejected", number=case.number, reason=reason))
+        return self._done(case, "设为无效")
+
+    def recategorise(self, case: Case, category: str) -> str:
+        """A staff override of the classifier, recorded so the lexicon can learn from it."""
+        if category not in self.services.taxonomy.category_names:
+            raise ActionRefused(f"没有这个类别：{category}")
+        old = case.category
+        case.category = category
+        case.needs_review = False
+        add_event(self.session, case, kind="recategorised", actor=str(self.actor), at=self.now,
+                  text=self._text("event_recategorised", old=old, new=category),
+                  data={"field": "category", "old": old, "new": category, "problem": case.problem})
+        self.refresh_card(case)
+        return self._done(case, "改类别")
+
+    def set_urgency(self, case: Case, urgent: bool) -> str:
+        urgency = self.services.taxonomy.urgency
+        level = urgency.urgent if urgent else urgency.normal
+        old = case.urgency
+        case.urgent = urgent
+        case.urgency = level
+        promise = self.services.taxonomy.promise[level]
+        case.resolve_due = case.created_at + promise.resolve
+        add_event(self.session, case, kind="urgency_changed", actor=str(self.actor), at=self.now,
+                  text=f"紧急程度由{old}改为{level}",
+                  data={"field": "urgency", "old": old, "new": level, "problem": case.problem})
+        self.refresh_card(case)
+        return self._done(case, "改紧急程度")
+
+    def reveal_phone(self, case: Case) -> str:
+        """Supervisors only; every reveal is on the timeline."""
+        if self.actor.role != SUPERVISOR:
+            raise ActionRefused(self._text("staff_not_allowed"))
+        add_event(self.session, case, kind="phone_revealed", actor=str(self.actor), at=self.now,
+                  text=self._text("event_phone_revealed"))
+        return self.services.cipher.decrypt(case.phone_enc) or ""
+
+    # ---------------------------------------------------------------- the staff card
+
+    def refresh_card(self, case: Case) -> None:
+        """Queue an edit of the posted staff card, so it shows the current state and who acted."""
+        self.session.flush()
+        latest = max((event.id for event in case.events), default=0)
+        for destination in self.services.staff_destinations:
+            outbox.enqueue(
+                self.session,
+                channel=destination.channel,
+                target=destination.target,
+                payload={"kind": "case_card_update", "case_id": case.id, "actor": str(self.actor)},
+                dedupe_key=f"card-update:{case.id}:{latest}:{destination.channel}:{destination.target}",
+                now=self.now,
+                case_id=case.id,
+            )
+
+    # ---------------------------------------------------------------- helpers
+
+    @property
+    def revisit_after(self) -> timedelta:
+        return self.services.taxonomy.revisit.after
+
+    def _change(self, case: Case, to: Status, action: str, *, kind: str, text: str, notify: str,
+                data: dict | None = None) -> None:
+        try:
+            change_status(self.session, case, to, kind=kind, actor=str(self.actor), at=self.now, public=True,
+                          text=text, notify_citizen=notify, data=data)
+        except IllegalTransition:
+            raise ActionRefused(self._illegal(case, action)) from None
+        self.refresh_card(case)
+
+    def _require_open(self, case: Case, action: str) -> None:
+        if Status(case.status) in FINAL:
+            raise ActionRefused(self._illegal(case, action))
+
+    def _illegal(self, case: Case, action: str) -> str:
+        return self._text("staff_illegal", number=case.number,
+                          status=status_label(self.services.taxonomy, case.status), action=action)
+
+    def _follow(self, case: Case, channel: str, user_key: str, chat_key: str) -> None:
+        if case.channel == channel and case.user_key == user_key:
+            return
+        self.session.execute(
+            insert(self.session, CaseFollower.__table__)
+            .values(case_id=case.id, channel=channel, user_key=user_key, chat_key=chat_key, since=self.now)
+            .on_conflict_do_nothing(index_elements=["case_id", "channel", "user_key"])
+        )
+
+    def _done(self, case: Case, action: str) -> str:
+        return self._text("staff_done", number=case.number, action=action)
+
+    def _text(self, key: str, **params: object) -> str:
+        return getattr(self.services.taxonomy.texts, key).format(**params)
+
+
+def allowed_actions(case: Case) -> list[str]:
+    """The next steps a staff card offers for this case (its buttons)."""
+    status = Status(case.status)
+    actions = []
+    if status not in FINAL:
+        actions.append("contacted")
+    if allowed(status, Status.ASSIGNED):
+        actions.append("assign")
+    if status not in FINAL:
+        actions.append("note")
+    if allowed(status, Status.RESOLVED):
+        actions.append("resolve")
+    if allowed(status, Status.MERGED):
+        actions.append("merge")
+    if allowed(status, Status.INVALID):
+        actions.append("reject")
+    if status in (Status.RESOLVED, Status.REVISITED):
+        actions.append("reopen")
+    return actions

@@ -1,0 +1,104 @@
+"""Who may act on cases, and as what (DESIGN §9).
+
+Anyone acting inside a configured staff chat is a handler; people named in the settings
+(YIBANG_STAFF_HANDLERS, YIBANG_STAFF_SUPERVISORS) or added with `yibang staff add` may act from
+anywhere, supervisors with the extra rights. Everyone else is refused, and the refusal is logged.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from handlers.services import Services
+from handlers.staff_actions import HANDLER, SUPERVISOR, Actor
+from storage.dialects import insert
+from storage.models import StaffMember
+
+log = logging.getLogger(__name__)
+ROLES = (HANDLER, SUPERVISOR)
+
+
+def parse_people(value: str, default_channel: str = "telegram") -> set[str]:
+    """'123, telegram:456' -> {'telegram:123', 'telegram:456'}."""
+    people = set()
+    for part in value.split(","):
+        part = part.strip()
+        if part:
+            people.add(part if ":" in part else f"{default_channel}:{part}")
+    return people
+
+
+def staff_chats(services: Services) -> set[str]:
+    chats = set()
+    if services.settings.telegram_staff_chat_id is not None:
+        chats.add(f"telegram:{services.settings.telegram_staff_chat_id}")
+    return chats
+
+
+def role_of(session: Session, services: Services, channel: str, user_key: str) -> str | None:
+    key = f"{channel}:{user_key}"
+    settings = services.settings
+    if key in parse_people(settings.staff_supervisors):
+        return SUPERVISOR
+    member = session.scalars(
+        select(StaffMember).where(StaffMember.channel == channel, StaffMember.user_key == user_key)
+    ).one_or_none()
+    if member is not None:
+        return member.role
+    if key in parse_people(settings.staff_handlers):
+        return HANDLER
+    return None
+
+
+def authorise(
+    session: Session, services: Services, *, channel: str, user_key: str, chat_key: str, name: str = ""
+) -> Actor | None:
+    """The acting staff member, or None (logged) when this person may not act here."""
+    role = role_of(session, services, channel, user_key)
+    if role is None and f"{channel}:{chat_key}" in staff_chats(services):
+        role = HANDLER
+    if role is None:
+        log.warning("refused a staff action from %s:%s in chat %s", channel, user_key, chat_key)
+        return None
+    return Actor(key=f"{channel}:{user_key}", name=name, role=role)
+
+
+def add_member(session: Session, channel: str, user_key: str, role: str, name: str | None, now: datetime) -> None:
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    statement = insert(session, StaffMember.__table__).values(
+        channel=channel, user_key=user_key, role=role, display_name=name, added_at=now
+    )
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["channel", "user_key"], set_={"role": role, "display_name": name}
+        )
+    )
+
+
+def remove_member(session: Session, channel: str, user_key: str) -> bool:
+    result = session.execute(
+        delete(StaffMember).where(StaffMember.channel == channel, StaffMember.user_key == user_key)
+    )
+    return (result.rowcount or 0) > 0
+
+
+def members(session: Session, services: Services) -> Sequence[dict[str, str]]:
+    """Everyone who may act: from the settings and from the database."""
+    listed = [
+        {"who": key, "role": SUPERVISOR, "source": "settings", "name": ""}
+        for key in sorted(parse_people(services.settings.staff_supervisors))
+    ]
+    listed += [
+        {"who": key, "role": HANDLER, "source": "settings", "name": ""}
+        for key in sorted(parse_people(services.settings.staff_handlers))
+    ]
+    for member in session.scalars(select(StaffMember).order_by(StaffMember.id)):
+        listed.append({"who": f"{member.channel}:{member.user_key}", "role": member.role, "source": "database",
+                       "name": member.display_name or ""})
+    return listed
