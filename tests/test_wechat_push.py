@@ -9,43 +9,51 @@ from sqlalchemy import select
 from wechat_stand_in import CUSTOM, ROBOT, TEMPLATE
 from wechat_world import wechat_world
 
-from handlers.timeline import add_event
+from handlers.staff_actions import Actor, CaseDesk
+from storage import outbox
 from storage.models import Case, OutboxMessage
 
-UPDATE = "您的求助已交给金水区卫健委办理，工作人员会尽快联系您。"
+STAFF = Actor("cli:li", "李")
+NOTE = "已联系社区卫生服务中心，明早安排车辆接送透析。"
 
 
-def staff_note(world, text: str = UPDATE, choices: tuple[str, ...] = ()) -> None:
-    """A staff member's public note on the (only) case: the timeline queues it for the citizen."""
+def staff_note(world, text: str = NOTE) -> None:
+    """A staff member's public note (回复) on the only case: the citizen is told through the outbox."""
+    services = world.services
+    with services.db.transaction() as session:
+        desk = CaseDesk(services, session, STAFF, services.clock.now())
+        desk.note(session.scalars(select(Case)).one(), text)
+
+
+def revisit_prompt(world) -> None:
+    """A question with choices for the citizen, as the revisit sweep queues it."""
     services = world.services
     with services.db.transaction() as session:
         case = session.scalars(select(Case)).one()
-        add_event(
+        outbox.enqueue(
             session,
-            case,
-            kind="note",
-            actor="staff:li",
-            at=services.clock.now(),
-            public=True,
-            text=text,
-            notify_citizen=text,
+            channel=case.channel,
+            target=case.chat_key,
+            payload={"kind": "citizen_update", "text": "问题解决了吗？", "choices": ["已解决", "未解决"]},
+            dedupe_key=f"revisit:{case.id}",
+            now=services.clock.now(),
+            case_id=case.id,
         )
-        if choices:
-            row = session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "wechat")).all()[-1]
-            row.payload = {**row.payload, "choices": list(choices)}
 
 
-def test_update_within_48_hours_goes_as_a_customer_service_message_with_numbered_choices(services):
+def test_within_48_hours_news_goes_as_customer_service_messages_with_numbered_choices(services):
     async def story():
         async with wechat_world(services) as world:
             citizen = world.citizen()
-            await citizen.files()
+            number = await citizen.files()
             world.services.clock.advance(hours=47)
-            staff_note(world, "问题已解决了吗？", choices=("已解决", "未解决"))
+            staff_note(world)
+            revisit_prompt(world)
             await world.deliver()
-            [sent] = world.stand_in.delivered(CUSTOM)
-            assert sent["touser"] == citizen.openid
-            assert sent["text"]["content"] == "问题已解决了吗？\n回复 1 选择 已解决\n回复 2 选择 未解决"
+            note, revisit = world.stand_in.delivered(CUSTOM)
+            assert note["touser"] == citizen.openid == revisit["touser"]
+            assert note["text"]["content"] == f"【{number}】办理进展：{NOTE}"
+            assert revisit["text"]["content"] == "问题解决了吗？\n回复 1 选择 已解决\n回复 2 选择 未解决"
             assert world.stand_in.tokens_issued == 1
 
     asyncio.run(story())
@@ -63,7 +71,7 @@ def test_update_after_48_hours_goes_as_a_template_message(services):
             [sent] = world.stand_in.delivered(TEMPLATE)
             assert sent["touser"] == citizen.openid and sent["template_id"] == "TPL-progress"
             assert sent["data"]["keyword1"]["value"] == number
-            assert sent["data"]["keyword2"]["value"] == UPDATE
+            assert sent["data"]["keyword2"]["value"] == f"【{number}】办理进展：{NOTE}"
             assert world.only_case().needs_phone_call is False
 
     asyncio.run(story())
@@ -95,10 +103,10 @@ def test_after_48_hours_without_a_template_staff_are_told_to_phone(services):
             assert world.stand_in.attempts(CUSTOM) == [] and world.stand_in.attempts(TEMPLATE) == []
             case = world.only_case()
             assert case.needs_phone_call is True
-            notices = [body["markdown"]["content"] for body in world.stand_in.delivered(ROBOT)]
-            assert len(notices) == 2
-            assert number in notices[1] and "请电话联系" in notices[1] and "超过48小时" in notices[1]
-            assert "139****5678" in notices[1] and "13912345678" not in notices[1]
+            robot = [body["markdown"]["content"] for body in world.stand_in.delivered(ROBOT)]
+            [notice] = [text for text in robot if "请电话联系" in text]
+            assert number in notice and "超过48小时" in notice and NOTE in notice
+            assert "139****5678" in notice and "13912345678" not in notice
             with world.services.db.reading() as session:
                 push = session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "wechat")).one()
                 assert push.status == "failed" and "48" in push.last_error

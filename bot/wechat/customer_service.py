@@ -60,9 +60,15 @@ class CustomerServiceSender:
         return await asyncio.to_thread(self._send, item)
 
     def _send(self, item: OutboxItem) -> SendResult:
-        replies = self._replies(item)
-        if replies is None:
-            return RetryLater("the message has not been handled yet", after=NOT_HANDLED_YET_SECONDS)
+        kind = item.payload.get("kind")
+        if kind == CITIZEN_UPDATE:
+            replies = [Reply.from_dict(item.payload)]
+        elif kind == LATE_REPLY:
+            replies = stored_replies(self.services, CHANNEL, str(item.payload.get("message_id", "")))
+            if replies is None:
+                return RetryLater("the message has not been handled yet", after=NOT_HANDLED_YET_SECONDS)
+        else:
+            return GiveUp(f"WeChat has no message for outbox rows of kind {kind!r}")
         text = reply_text(self.services.taxonomy, replies)
         if not text:
             return Sent()
@@ -87,14 +93,6 @@ class CustomerServiceSender:
             return RetryLater(error) if _transient(exc) else GiveUp(error)
         except OSError as exc:  # requests' connection errors and timeouts
             return RetryLater(f"{type(exc).__name__}: {exc}")
-
-    def _replies(self, item: OutboxItem) -> list[Reply] | None:
-        kind = item.payload.get("kind")
-        if kind == LATE_REPLY:
-            return stored_replies(self.services, CHANNEL, str(item.payload.get("message_id", "")))
-        if kind == CITIZEN_UPDATE:
-            return [Reply.from_dict(item.payload)]
-        return []
 
     def _reach(self, openid: str, now: datetime) -> Reach:
         with self.services.db.reading() as session:
