@@ -5,6 +5,10 @@ about five minutes after a new one is fetched: several workers each fetching the
 other's tokens out (PITFALLS.md). Here the token lives in the shared_values table (encrypted like every
 other secret at rest) and is wechatpy's session storage; a refresh happens under that row's lock, so a
 process that waited for the lock finds the fresh token and uses it instead of fetching another.
+
+Only senders call WeChat's API (passive replies need no token), so in practice the dispatcher refreshes,
+about once in two hours. On SQLite the lock is the database's write lock: while the token request is in
+flight (normally a fraction of a second), other writers wait.
 """
 
 from __future__ import annotations
