@@ -23,6 +23,8 @@ from bot.console import ConsoleChat, prompt_lines
 from bot.dispatcher import Dispatcher, LogSender, Sender
 from bot.scheduler import PeriodicJob, build_scheduler
 from bot.webapp import create_web_app
+from bot.wechat import WeChatChannel
+from bot.wecom import WeComChannel
 from handlers.services import Services
 
 log = logging.getLogger(__name__)
@@ -32,7 +34,13 @@ DISPATCH_EVERY_SECONDS = 2
 
 def configured_channels(services: Services) -> list[Channel]:
     """The platforms this deployment has, from its settings."""
-    return []
+    settings = services.settings
+    channels: list[Channel] = []
+    if settings.wechat_configured:
+        channels.append(WeChatChannel(services))
+    if settings.wecom_configured:
+        channels.append(WeComChannel(services))
+    return channels
 
 
 def senders(services: Services, channels: list[Channel]) -> list[Sender]:
