@@ -24,6 +24,8 @@ from bot.dispatcher import Dispatcher, LogSender, Sender
 from bot.scheduler import PeriodicJob, build_scheduler
 from bot.telegram.channel import TelegramChannel
 from bot.webapp import create_web_app
+from bot.wechat import WeChatChannel
+from bot.wecom import WeComChannel
 from handlers.services import Services
 
 log = logging.getLogger(__name__)
@@ -37,9 +39,14 @@ def configured_channels(services: Services, *, leader: bool = True) -> list[Chan
     `leader`: this is the one process that polls Telegram and registers its webhook and command menu
     (`run`, and `serve` with its scheduler); web workers beside it and the lone scheduler are not.
     """
+    settings = services.settings
     channels: list[Channel] = []
-    if services.settings.telegram_configured:
+    if settings.telegram_configured:
         channels.append(TelegramChannel(services, leader=leader))
+    if settings.wechat_configured:
+        channels.append(WeChatChannel(services))
+    if settings.wecom_configured:
+        channels.append(WeComChannel(services))
     return channels
 
 

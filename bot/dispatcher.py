@@ -48,9 +48,6 @@ class Sent:
 class RetryLater:
     error: str
     after: float | None = None  # seconds the platform asked us to wait
-    # False when nothing was sent: the platform's flood control (429) or our own rate limit held the
-    # message back. Such a wait does not count towards max_attempts, so a busy hour loses nothing.
-    attempted: bool = True
 
 
 @dataclass(frozen=True)
@@ -125,16 +122,17 @@ class Dispatcher:
 
     def _record(self, item: OutboxItem, result: SendResult, now: datetime) -> None:
         with self.services.db.transaction() as session:
+            throttled = isinstance(result, RetryLater) and result.after is not None
             if isinstance(result, Sent):
                 outbox.mark_sent(session, item.id, now)
-            elif isinstance(result, GiveUp) or (result.attempted and item.attempts >= self.max_attempts):
+            elif isinstance(result, GiveUp) or (item.attempts >= self.max_attempts and not throttled):
                 log.warning("outbox row %s (%s) failed for good: %s", item.id, item.channel, result.error)
                 outbox.mark_failed(session, item.id, now, result.error)
             else:
-                wait = result.after if result.after is not None else self.backoff(item.attempts)
-                outbox.mark_retry(
-                    session, item.id, now + timedelta(seconds=wait), result.error, attempted=result.attempted
-                )
+                # A platform's "wait N seconds" (429, a robot's quota) is not a failure: it uses no attempt.
+                wait = result.after if throttled else self.backoff(item.attempts)
+                outbox.mark_retry(session, item.id, now + timedelta(seconds=wait), result.error,
+                                  refund_attempt=throttled)
 
     async def run_once(self) -> int:
         """Deliver what is due now; returns how many rows were attempted."""

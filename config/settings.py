@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     wechat_aes_key: SecretStr | None = None
     wechat_api_url: str = "https://api.weixin.qq.com/cgi-bin/"
     wechat_template_id: str | None = None
+    # A signed request older (or further in the future) than this is refused: a captured request cannot
+    # be replayed later. WeChat's own clock and ours agree within seconds.
+    wechat_max_age_seconds: int = Field(300, ge=10)
+    # WeChat waits 5 s for a passive reply; slower answers go out as customer-service messages.
+    wechat_reply_budget_seconds: float = Field(4.0, gt=0, lt=5)
 
     wecom_webhook_url: SecretStr | None = None
 
@@ -81,6 +86,13 @@ class Settings(BaseSettings):
             return value
         if not _WEBHOOK_SECRET.match(value.get_secret_value()):
             raise ValueError("must be 1-256 characters of A-Z a-z 0-9 _ - (Telegram's rule)")
+        return value
+
+    @field_validator("wechat_aes_key")
+    @classmethod
+    def _encoding_aes_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) != 43:
+            raise ValueError("an EncodingAESKey has 43 characters (the official account shows it)")
         return value
 
     @property

@@ -135,6 +135,17 @@ class Texts(BaseModel):
     staff_queue_empty: str
     staff_stats: str
     staff_case_timeline: str
+    # wechat
+    # a template message, when a push comes after WeChat's 48-hour customer-service window
+    wechat_template_first: str
+    wechat_template_remark: str
+    # staff must phone a citizen WeChat can no longer reach
+    wechat_staff_phone_call: str
+    wechat_unreachable_window: str
+    wechat_unreachable_unsubscribed: str
+    wechat_unreachable_template_failed: str
+    # a staff card longer than a WeCom robot message may be
+    wecom_truncated: str
 
     # telegram
     # said when handling failed (the database is down): the citizen should send again later

@@ -103,15 +103,11 @@ def mark_sent(session: Session, row_id: int, now: datetime) -> None:
     )
 
 
-def mark_retry(session: Session, row_id: int, at: datetime, error: str, *, attempted: bool = True) -> None:
-    """Due again at `at`. A row that was held back without being sent (a rate limit) gets its attempt back,
-    so waiting its turn never makes it fail."""
-    attempts = OutboxMessage.attempts if attempted else OutboxMessage.attempts - 1
-    session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == row_id)
-        .values(status="pending", next_attempt_at=at, last_error=error[:2000], attempts=attempts)
-    )
+def mark_retry(session: Session, row_id: int, at: datetime, error: str, *, refund_attempt: bool = False) -> None:
+    values: dict[str, Any] = {"status": "pending", "next_attempt_at": at, "last_error": error[:2000]}
+    if refund_attempt:
+        values["attempts"] = OutboxMessage.attempts - 1
+    session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(values))
 
 
 def mark_failed(session: Session, row_id: int, now: datetime, error: str) -> None:

@@ -142,7 +142,7 @@ class TelegramSender:
         if wait > WAIT_IN_LINE_SECONDS:
             # Whole seconds: rows held back together fall due together and keep their order.
             after = math.ceil(wait)
-            return RetryLater(f"waiting {after} s for Telegram's rate limit", after=after, attempted=False)
+            return RetryLater(f"waiting {after} s for Telegram's rate limit", after=after)
         return None
 
     async def _post(self, chat_id: str, sends: list[dict[str, Any]]) -> list[Message]:
@@ -185,7 +185,7 @@ class TelegramSender:
 def _retry(exc: TelegramError) -> RetryLater:
     """429: wait as told, not counted as an attempt. A network error or anything else: back off and retry."""
     if isinstance(exc, RetryAfter):
-        return RetryLater(f"Telegram flood control: {exc}", after=retry_after_seconds(exc), attempted=False)
+        return RetryLater(f"Telegram flood control: {exc}", after=retry_after_seconds(exc))
     return RetryLater(_describe(exc))
 
 
