@@ -23,7 +23,7 @@ from handlers.daily_report import DailyReport
 FONT_PACKAGE = "cvttf_NotoSansCJK_Regular"
 FONT_FILE = "NotoSansCJKtc-Regular.otf"
 INTAKE_COLOUR = "#3b7dd8"
-WORK_COLOURS = ("#3b7dd8", "#2e9e5b", "#1d6b3c", "#d64541", "#e8a33d")
+WORK_COLOURS = ("#3b7dd8", "#2e9e5b", "#1d6b3c", "#d64541", "#e8743d", "#e8a33d")
 
 
 @cache
@@ -35,16 +35,17 @@ def chinese_font() -> str:
 
 
 def draw_report_chart(report: DailyReport, texts: Texts, platform: str, path: Path) -> Path:
-    """Intake by category beside the day's work (received, solved, urgent solved, overdue, open).
+    """Intake by category beside the day's work (received, solved, urgent solved, not solved or not
+    contacted in time, open).
 
     Written to a temporary file and renamed, so a reader (a sender, a second process drawing the same
     day) never sees half a picture.
     """
     stats = report.stats
-    figure = Figure(figsize=(11, 5.2), dpi=110, layout="constrained")
+    figure = Figure(figsize=(12, 5.2), dpi=110, layout="constrained")
     # rcParams are read as each text is made and drawn, so drawing and saving both happen inside
     with rc_context({"font.family": [chinese_font()], "axes.unicode_minus": False}):
-        intake_axes, work_axes = figure.subplots(1, 2, width_ratios=(3, 2))
+        intake_axes, work_axes = figure.subplots(1, 2, width_ratios=(1, 1))
         names = list(stats.intake_by_category)
         counts = [stats.intake_by_category[name] for name in names]
         bars = intake_axes.barh(names, counts, color=INTAKE_COLOUR)
@@ -54,8 +55,9 @@ def draw_report_chart(report: DailyReport, texts: Texts, platform: str, path: Pa
         _tidy(intake_axes, counts, axis="x")
 
         labels = [texts.report_bar_intake, texts.report_bar_closed, texts.report_bar_urgent_closed,
-                  texts.report_bar_overdue, texts.report_bar_open]
-        figures = [stats.intake, stats.closed, stats.urgent_closed, stats.overdue, stats.open_cases]
+                  texts.report_bar_overdue, texts.report_bar_contact_overdue, texts.report_bar_open]
+        figures = [stats.intake, stats.closed, stats.urgent_closed, stats.overdue, stats.contact_overdue,
+                   stats.open_cases]
         bars = work_axes.bar(labels, figures, color=WORK_COLOURS)
         work_axes.bar_label(bars, padding=3)
         work_axes.set_title(texts.report_chart_work)

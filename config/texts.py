@@ -174,4 +174,5 @@ class Texts(BaseModel):
     report_bar_closed: str
     report_bar_urgent_closed: str
     report_bar_overdue: str
+    report_bar_contact_overdue: str
     report_bar_open: str
