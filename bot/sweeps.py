@@ -23,8 +23,8 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.dispatcher import Dispatcher
-from bot.report_chart import draw_report_chart
 from bot.scheduler import JobBody, PeriodicJob
+from config.texts import Texts
 from handlers import daily_report
 from handlers.deadlines import sweep_deadlines
 from handlers.revisits import sweep_revisits
@@ -62,7 +62,7 @@ def send_daily_report(services: Services, now: datetime) -> bool:
             return False
         report = daily_report.compose(session, services, day)
     taxonomy = services.taxonomy
-    image = draw_report_chart(report, taxonomy.texts, taxonomy.platform, chart_path(reports_dir(services), day))
+    image = _draw(report, taxonomy.texts, taxonomy.platform, chart_path(reports_dir(services), day))
     with services.db.transaction() as session:
         if not try_sweep_lock(session, REPORT_SWEEP):
             return False
@@ -77,8 +77,15 @@ def write_report_files(services: Services, day: date, directory: Path) -> tuple[
     text_path = directory / f"report-{day.isoformat()}.txt"
     text_path.write_text(report.text + "\n", encoding="utf-8")
     taxonomy = services.taxonomy
-    image = draw_report_chart(report, taxonomy.texts, taxonomy.platform, chart_path(directory, day))
+    image = _draw(report, taxonomy.texts, taxonomy.platform, chart_path(directory, day))
     return text_path, image
+
+
+def _draw(report: daily_report.DailyReport, texts: Texts, platform: str, path: Path) -> Path:
+    # matplotlib takes half a second to import: only a process that draws a report pays for it
+    from bot.report_chart import draw_report_chart
+
+    return draw_report_chart(report, texts, platform, path)
 
 
 def run_sweeps(services: Services, now: datetime) -> dict[str, Any]:

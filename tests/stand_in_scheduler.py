@@ -31,11 +31,14 @@ class RecordingSender:
     async def send(self, item: OutboxItem) -> SendResult:
         if self.hang:
             await asyncio.Event().wait()
+        await asyncio.to_thread(self._record, item.id)
+        return Sent()
+
+    def _record(self, row_id: int) -> None:
         with open(self.path, "a", encoding="utf-8") as deliveries:
-            deliveries.write(f"{item.id}\n")
+            deliveries.write(f"{row_id}\n")
             deliveries.flush()
             os.fsync(deliveries.fileno())
-        return Sent()
 
 
 async def main() -> None:

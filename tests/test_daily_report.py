@@ -12,6 +12,7 @@ from datetime import date
 
 import pytest
 from sqlalchemy import select
+from support import Citizen, at
 
 from bot.dispatcher import Dispatcher, LogSender, OutboxItem, render_staff_text
 from bot.sweeps import send_daily_report
@@ -19,7 +20,6 @@ from handlers.deadlines import sweep_deadlines
 from handlers.revisits import sweep_revisits
 from handlers.staff_actions import Actor, CaseDesk
 from storage.models import Case, OutboxMessage
-from support import Citizen, at
 
 STAFF = Actor("telegram:501", "李娜")
 DAY = date(2022, 1, 10)

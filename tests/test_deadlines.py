@@ -7,11 +7,11 @@ import dataclasses
 import threading
 
 from sqlalchemy import select
+from support import at
 
 from handlers.deadlines import sweep_deadlines
 from handlers.staff_actions import Actor, CaseDesk
 from storage.models import Case, OutboxMessage
-from support import at
 
 STAFF = Actor("telegram:501", "李娜")
 PLAIN = "请问现在离开郑州需要什么条件，高铁还能坐吗"  # 交通出行, 一般: contact 1 h, solved 7 h

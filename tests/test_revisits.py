@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 from sqlalchemy import select
+from support import at
 
 from handlers.messages import Reply
 from handlers.revisits import sweep_revisits
@@ -13,7 +14,6 @@ from handlers.staff_actions import Actor, CaseDesk
 from handlers.wording import numbered
 from storage.conversations import find_conversation
 from storage.models import Case, Conversation, OutboxMessage
-from support import at
 
 STAFF = Actor("telegram:501", "李娜")
 RESULT = "社区已安排专车送医透析"

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from support import PG_URL, Citizen, at, drop_pg_schema, new_pg_schema
 
 from bot.console import ConsoleChat
 from bot.dispatcher import Dispatcher, OutboxItem, Sent
@@ -30,7 +31,6 @@ from handlers.staff_actions import Actor, CaseDesk
 from storage import Database, FieldCipher
 from storage.conversations import find_conversation
 from storage.models import OutboxMessage, SharedValue
-from support import PG_URL, Citizen, at, drop_pg_schema, new_pg_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "timer-process-secret-" + "x" * 32
