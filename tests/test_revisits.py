@@ -248,3 +248,24 @@ def test_a_case_without_a_conversation_is_still_asked(citizen, services):
     assert sweep(services, "2022-01-10 12:30") == (1, 0, 0)
     assert step_of(services, citizen) == "revisit"
     assert citizen.says("未解决").startswith(f"很抱歉！{number}")
+
+
+def test_staff_reopening_and_solving_again_asks_anew_though_the_first_question_was_never_answered(citizen, services):
+    number = resolved_case(citizen, services)
+    sweep(services, "2022-01-10 12:30")
+    services.clock.set(at("2022-01-10 13:00"))
+    act(services, number, lambda desk, case: desk.reopen(case, "市民来电说车没到"))
+    services.clock.set(at("2022-01-10 14:00"))
+    act(services, number, lambda desk, case: desk.resolve(case, "车已到，已送医"))
+    assert step_of(services, citizen) == "revisit"  # still at the first question
+    assert sweep(services, "2022-01-10 16:00") == (1, 0, 0)
+    assert citizen.says("已解决").startswith(f"您对 {number} 的办理满意吗？")
+
+
+def test_a_citizen_at_the_greeting_menu_is_asked_at_once(citizen, services):
+    number = resolved_case(citizen, services)
+    services.clock.set(at("2022-01-10 12:29"))
+    citizen.says("你好")
+    assert step_of(services, citizen) == "menu"
+    assert sweep(services, "2022-01-10 12:30") == (1, 0, 0)
+    assert citizen.says("3").startswith(f"很抱歉！{number} 已重新办理")
