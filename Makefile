@@ -23,6 +23,7 @@ test: install
 bench: install
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python benchmarks/dialogue.py
+	$(BIN)/python benchmarks/wechat_callback.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -24,6 +24,8 @@ from bot.dispatcher import Dispatcher, LogSender, Sender
 from bot.scheduler import PeriodicJob, build_scheduler
 from bot.sweeps import sweep_jobs
 from bot.webapp import create_web_app
+from bot.wechat import WeChatChannel
+from bot.wecom import WeComChannel
 from handlers.services import Services
 
 log = logging.getLogger(__name__)
@@ -33,7 +35,13 @@ DISPATCH_EVERY_SECONDS = 2
 
 def configured_channels(services: Services) -> list[Channel]:
     """The platforms this deployment has, from its settings."""
-    return []
+    settings = services.settings
+    channels: list[Channel] = []
+    if settings.wechat_configured:
+        channels.append(WeChatChannel(services))
+    if settings.wecom_configured:
+        channels.append(WeComChannel(services))
+    return channels
 
 
 def senders(services: Services, channels: list[Channel]) -> list[Sender]:

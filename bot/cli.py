@@ -414,6 +414,49 @@ def staff_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None
         typer.echo(f"{member['who']:<24} {member['role']:<11} {member['source']:<9} {member['name']}")
 
 
+# ---------------------------------------------------------------- personal data
+
+
+@app.command()
+def rekey() -> None:
+    """Re-encrypt stored personal data under the newest YIBANG_SECRET_KEY (old keys in YIBANG_OLD_SECRET_KEYS)."""
+    from handlers.privacy import rekey as rekey_all
+
+    print_json(rekey_all(services()).as_dict())
+
+
+@app.command()
+def purge(
+    older_than: Annotated[int | None, typer.Option(help="Days (default YIBANG_RETENTION_DAYS).")] = None,
+) -> None:
+    """Anonymise the personal data of closed cases older than the retention period."""
+    from datetime import timedelta
+
+    from handlers.privacy import purge as purge_old
+
+    svc = services()
+    days = older_than if older_than is not None else svc.settings.retention_days
+    if days < 1:
+        fail("--older-than must be at least 1 day")
+    print_json(purge_old(svc, timedelta(days=days)).as_dict())
+
+
+@app.command()
+def erase(
+    case: Annotated[str | None, typer.Option(help="A case number of the citizen.")] = None,
+    phone: Annotated[str | None, typer.Option(help="The citizen's phone number.")] = None,
+) -> None:
+    """Erase a citizen's personal data on their request (all their cases; open ones are withdrawn)."""
+    from handlers.privacy import erase_citizen
+
+    if not case and not phone:
+        fail("give --case NUMBER or --phone NUMBER")
+    report = erase_citizen(services(), case_number=case, phone=phone)
+    if report.cases == 0 and report.conversations == 0:
+        fail("no citizen found for that case number or phone", 1)
+    print_json(report.as_dict())
+
+
 # ---------------------------------------------------------------- database
 
 

@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     case_prefix: str = Field("ZZ", pattern=r"^[A-Z]{1,6}$")
     log_level: str = "INFO"
+    # Per citizen: messages a minute, and how many may come at once.
+    rate_per_minute: float = Field(30, gt=0)
+    rate_burst: int = Field(10, ge=1)
+    # Closed cases older than this lose their personal data at `yibang purge`.
+    retention_days: int = Field(180, ge=1)
 
     telegram_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"
@@ -46,6 +51,11 @@ class Settings(BaseSettings):
     wechat_aes_key: SecretStr | None = None
     wechat_api_url: str = "https://api.weixin.qq.com/cgi-bin/"
     wechat_template_id: str | None = None
+    # A signed request older (or further in the future) than this is refused: a captured request cannot
+    # be replayed later. WeChat's own clock and ours agree within seconds.
+    wechat_max_age_seconds: int = Field(300, ge=10)
+    # WeChat waits 5 s for a passive reply; slower answers go out as customer-service messages.
+    wechat_reply_budget_seconds: float = Field(4.0, gt=0, lt=5)
 
     wecom_webhook_url: SecretStr | None = None
 
@@ -65,6 +75,13 @@ class Settings(BaseSettings):
     def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) < 32:
             raise ValueError("must be at least 32 characters")
+        return value
+
+    @field_validator("wechat_aes_key")
+    @classmethod
+    def _encoding_aes_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) != 43:
+            raise ValueError("an EncodingAESKey has 43 characters (the official account shows it)")
         return value
 
     @property

@@ -13,6 +13,7 @@ class Texts(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     # greeting and help
+    rate_limited: str
     welcome: str
     help: str
     greeting: str
@@ -129,6 +130,22 @@ class Texts(BaseModel):
     staff_done: str
     staff_not_allowed: str
     staff_card_status: str
+    staff_queue_header: str
+    staff_queue_item: str
+    staff_queue_empty: str
+    staff_stats: str
+    staff_case_timeline: str
+    # wechat
+    # a template message, when a push comes after WeChat's 48-hour customer-service window
+    wechat_template_first: str
+    wechat_template_remark: str
+    # staff must phone a citizen WeChat can no longer reach
+    wechat_staff_phone_call: str
+    wechat_unreachable_window: str
+    wechat_unreachable_unsubscribed: str
+    wechat_unreachable_template_failed: str
+    # a staff card longer than a WeCom robot message may be
+    wecom_truncated: str
 
     # timers
     # deadlines: their names, the reminder and the escalation (staff group, command centre), the timeline

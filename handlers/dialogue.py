@@ -149,7 +149,7 @@ def _menu_choice(turn: Turn, index: int) -> None:
 def _free_text(turn: Turn, text: str) -> None:
     """A message outside any form: a greeting, more about an open case, or a new problem."""
     turn.go(IDLE)
-    classification = turn.services.classifier.classify(text) if meaningful_length(text) >= 2 else None
+    classification = turn.services.classify(text) if meaningful_length(text) >= 2 else None
     dangerous = classification is not None and bool(classification.urgency.danger)
     if not dangerous and is_greeting(text, turn.taxonomy.commands):
         _menu(turn, "greeting")
@@ -192,9 +192,13 @@ def _slot_text(turn: Turn, text: str) -> None:
 
 def _is_emergency_story(turn: Turn, text: str) -> bool:
     dialogue = turn.taxonomy.dialogue
-    if isinstance(parse_problem(text, dialogue.problem_min, dialogue.problem_max), Reject):
+    letters = sum(1 for ch in text if ch.isalpha())
+    # A name, a phone or a district is shorter than any story; only a story is worth classifying here.
+    if letters < dialogue.problem_min or isinstance(
+        parse_problem(text, dialogue.problem_min, dialogue.problem_max), Reject
+    ):
         return False
-    return bool(turn.services.classifier.classify(text).urgency.danger)
+    return bool(turn.services.classify(text).urgency.danger)
 
 
 def _slot_choice(turn: Turn, index: int) -> None:

@@ -17,16 +17,16 @@ from storage.encryption import mask_name, mask_phone, redact_phones
 from storage.models import Case
 
 
-def announce_case(session: Session, services: Services, case: Case, now: datetime) -> None:
+def announce_case(session: Session, services: Services, case_id: int, now: datetime) -> None:
     for destination in services.staff_destinations:
         outbox.enqueue(
             session,
             channel=destination.channel,
             target=destination.target,
-            payload={"kind": "case_card", "case_id": case.id},
-            dedupe_key=f"card:{case.id}:{destination.channel}:{destination.target}",
+            payload={"kind": "case_card", "case_id": case_id},
+            dedupe_key=f"card:{case_id}:{destination.channel}:{destination.target}",
             now=now,
-            case_id=case.id,
+            case_id=case_id,
         )
 
 

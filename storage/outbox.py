@@ -6,10 +6,10 @@ from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from storage.dialects import insert
+from storage.dialects import prepared
 from storage.models import OutboxMessage
 
 
@@ -24,23 +24,30 @@ def enqueue(
     case_id: int | None = None,
 ) -> bool:
     """Add a message to send; False when one with the same dedupe key exists (it is never sent twice)."""
-    statement = (
-        insert(session, OutboxMessage)
+    params = {"channel": channel, "target": target, "payload": payload, "dedupe_key": dedupe_key,
+              "case_id": case_id, "now": now}
+    return session.execute(prepared(session, "outbox.enqueue", _enqueue), params).scalar() is not None
+
+
+def _enqueue(insert):
+    table = OutboxMessage.__table__
+    now = bindparam("now", type_=table.c.created_at.type)
+    return (
+        insert(table)
         .values(
-            channel=channel,
-            target=target,
-            payload=payload,
-            dedupe_key=dedupe_key,
-            case_id=case_id,
+            channel=bindparam("channel"),
+            target=bindparam("target"),
+            payload=bindparam("payload", type_=table.c.payload.type),
+            dedupe_key=bindparam("dedupe_key"),
+            case_id=bindparam("case_id"),
             status="pending",
             attempts=0,
             next_attempt_at=now,
             created_at=now,
         )
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(OutboxMessage.id)
+        .returning(table.c.id)
     )
-    return session.execute(statement).scalar() is not None
 
 
 def claim_due(

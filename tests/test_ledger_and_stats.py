@@ -23,6 +23,7 @@ def act(services, number, action):
 
 
 def test_day_stats_count_intake_closed_urgent_and_overdue(citizen, neighbour, services, clock):
+    neighbour.pause = 0  # so the minutes below add up exactly
     urgent = citizen.files()  # 透析: urgent, 寻医买药
     clock.advance(minutes=5)
     plain = neighbour.files(problem="请问现在离开郑州需要什么条件，高铁还能坐吗", name="王先生", phone="13800138000")
