@@ -179,6 +179,7 @@ class Texts(BaseModel):
     event_revisit_closed: str
     event_revisit_unanswered: str
     event_revisit_unrated: str
+    event_revisit_impossible: str
     # the daily report: its text and its chart
     report_text: str
     report_category: str

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from handlers.case_states import Status
 from handlers.dialogue import MENU
+from handlers.privacy import ANONYMOUS
 from handlers.revisit_answers import REVISIT, STEPS, answer_labels, question
 from handlers.services import Services
 from handlers.staff_actions import Actor, CaseDesk
@@ -36,6 +37,8 @@ from storage.models import Case, Conversation
 from storage.sweep_lock import try_sweep_lock
 
 SWEEP = "revisits"
+# Solved and waiting for the citizen: for the question (已办结) or for their satisfaction (已回访).
+AWAITING = (Status.RESOLVED.value, Status.REVISITED.value)
 # Steps at which a citizen is not in the middle of anything: the idle chat and the greeting menu.
 FREE_STEPS = frozenset({IDLE, MENU})
 
@@ -57,6 +60,7 @@ def sweep_revisits(services: Services, now: datetime, *, batch: int = 100) -> Re
             _prompt(session, services, case_id, now, result)
         for case_id in _due_for_closing(session, services, now, batch):
             _close_unanswered(session, services, case_id, now, result)
+        _close_erased(session, services, now, batch, result)
     return result
 
 
@@ -66,7 +70,12 @@ def sweep_revisits(services: Services, now: datetime, *, batch: int = 100) -> Re
 def _due_for_prompt(session: Session, now: datetime, limit: int) -> list[int]:
     return list(session.scalars(
         select(Case.id)
-        .where(Case.status == Status.RESOLVED.value, Case.revisit_due_at <= now, Case.revisit_sent_at.is_(None))
+        .where(
+            Case.status == Status.RESOLVED.value,
+            Case.revisit_due_at <= now,
+            Case.revisit_sent_at.is_(None),
+            Case.user_key != ANONYMOUS,
+        )
         .order_by(Case.revisit_due_at, Case.id)
         .limit(limit)
     ))
@@ -119,8 +128,9 @@ def _due_for_closing(session: Session, services: Services, now: datetime, limit:
     return list(session.scalars(
         select(Case.id)
         .where(
-            Case.status.in_([Status.RESOLVED.value, Status.REVISITED.value]),
+            Case.status.in_(AWAITING),
             Case.revisit_sent_at <= asked_before,
+            Case.user_key != ANONYMOUS,
         )
         .order_by(Case.revisit_sent_at, Case.id)
         .limit(limit)
@@ -153,6 +163,25 @@ def _close_unanswered(session: Session, services: Services, case_id: int, now: d
     result.closed += 1
 
 
+# ---------------------------------------------------------------- citizens whose data was erased
+
+
+def _close_erased(session: Session, services: Services, now: datetime, limit: int, result: RevisitSweep) -> None:
+    """A citizen erased on request (handlers.privacy) cannot be asked and will never answer: their solved
+    cases are closed at once rather than left waiting for a revisit."""
+    cases = session.scalars(
+        select(Case)
+        .where(Case.status.in_(AWAITING), Case.user_key == ANONYMOUS)
+        .order_by(Case.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    for case in cases:
+        change_status(session, case, Status.CLOSED, kind="revisit_impossible", actor=SYSTEM, at=now, public=True,
+                      text=services.taxonomy.texts.event_revisit_impossible)
+        result.closed += 1
+
+
 # ---------------------------------------------------------------- the citizen's conversation
 
 
@@ -175,7 +204,10 @@ def _lock_citizen_and_case(session: Session, case_id: int, now: datetime) -> tup
         if _has_conversation(session, case):
             return None
         # a case filed without a dialogue (imported): give its citizen one to answer in
-        conversation = lock_conversation(session, case.channel, case.user_key, case.chat_key, now)
+        lock_conversation(session, case.channel, case.user_key, case.chat_key, now)
+        conversation = session.scalars(
+            select(Conversation).where(Conversation.channel == case.channel, Conversation.user_key == case.user_key)
+        ).one()
     locked = session.scalars(
         select(Case)
         .where(Case.id == case_id)

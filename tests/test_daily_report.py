@@ -46,7 +46,7 @@ def report_rows(services) -> list[OutboxMessage]:
 @pytest.fixture
 def busy_day(services, clock):
     """Four cases on 2022-01-10: one urgent solved and revisited, one untouched, two others."""
-    people = [Citizen(services, user=f"u{n}") for n in range(1, 5)]
+    people = [Citizen(services, user=f"u{n}", pause=0) for n in range(1, 5)]  # times exact to the minute
     urgent = people[0].files()  # 透析: 寻医买药, 紧急
     clock.set(at("2022-01-10 10:05"))
     people[1].files(problem="请问现在离开郑州需要什么条件，高铁还能坐吗", name="王先生", phone="13800138000")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 
+import pytest
 from sqlalchemy import select
 from support import at
 
@@ -17,6 +18,12 @@ STAFF = Actor("telegram:501", "李娜")
 PLAIN = "请问现在离开郑州需要什么条件，高铁还能坐吗"  # 交通出行, 一般: contact 1 h, solved 7 h
 URGENT = "我母亲每周二四六做血液透析，小区封控了出不去"  # 寻医买药, 紧急: contact 1 h, solved 3 h
 COMMAND_CENTRE = -1001234567
+
+
+@pytest.fixture(autouse=True)
+def filed_at_ten_sharp(citizen, neighbour):
+    """The story's times are exact: the citizens' typing takes no time on the clock."""
+    citizen.pause = neighbour.pause = 0
 
 
 def with_command_centre(services):

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from support import at
 
 from handlers.messages import Reply
+from handlers.privacy import erase_citizen
 from handlers.revisits import sweep_revisits
 from handlers.staff_actions import Actor, CaseDesk
 from handlers.wording import numbered
@@ -113,7 +114,7 @@ def test_solved_and_satisfied_closes_the_case_through_revisited(citizen, service
     assert citizen.says("基本满意") == f"感谢您的评价！{number} 已销号。以后遇到困难，随时找我们。"
     case = load(services, number)
     assert (case.status, case.revisit_answer, case.satisfaction) == ("closed", "已解决", "基本满意")
-    assert case.closed_at == at("2022-01-10 12:30")
+    assert at("2022-01-10 12:30") < case.closed_at < at("2022-01-10 12:31")
     moves = [(e.from_status, e.to_status, e.actor) for e in case.events if e.to_status]
     assert moves == [(None, "received", "citizen"), ("received", "resolved", str(STAFF)),
                      ("resolved", "revisited", "citizen"), ("revisited", "closed", "citizen")]
@@ -186,7 +187,7 @@ def test_a_form_left_half_way_does_not_hold_the_revisit_back_once_it_expires(cit
     services.clock.set(at("2022-01-10 12:20"))
     citizen.says("我要求助")
     assert sweep(services, "2022-01-10 12:30") == (0, 1, 0)
-    assert sweep(services, "2022-01-10 12:50") == (1, 0, 0)  # the form expired at 12:50
+    assert sweep(services, "2022-01-10 12:51") == (1, 0, 0)  # the form expired half an hour after 12:20
     assert citizen.says("1").startswith(f"您对 {number} 的办理满意吗？")
 
 
@@ -269,3 +270,16 @@ def test_a_citizen_at_the_greeting_menu_is_asked_at_once(citizen, services):
     assert step_of(services, citizen) == "menu"
     assert sweep(services, "2022-01-10 12:30") == (1, 0, 0)
     assert citizen.says("3").startswith(f"很抱歉！{number} 已重新办理")
+
+
+def test_a_citizen_erased_on_request_is_not_asked_and_their_solved_case_is_closed(citizen, services):
+    number = resolved_case(citizen, services)
+    erase_citizen(services, case_number=number)
+    before = len(pushes(services, citizen))
+    assert sweep(services, "2022-01-10 12:30") == (0, 0, 1)
+    case = load(services, number)
+    assert case.status == "closed" and case.events[-1].kind == "revisit_impossible"
+    with services.db.reading() as session:
+        assert session.scalars(select(Conversation)).all() == []
+        assert not session.scalars(select(OutboxMessage).where(OutboxMessage.target == "anonymised")).all()
+    assert len(pushes(services, citizen)) == before

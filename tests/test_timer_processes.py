@@ -99,7 +99,7 @@ def wait_for(condition, what: str, timeout: float = 60.0) -> None:
 
 def test_tick_runs_every_sweep_once_and_report_writes_the_files(env, world, tmp_path):
     world.clock.set(at("2022-01-10 10:00"))
-    number = Citizen(world, user="alice").files(problem=PLAIN)
+    number = Citizen(world, user="alice", pause=0).files(problem=PLAIN)
 
     first = yibang(["tick", "--now", "2022-01-10T11:05:00+08:00"], env)
     assert first.returncode == 0, first.stderr
@@ -113,8 +113,8 @@ def test_tick_runs_every_sweep_once_and_report_writes_the_files(env, world, tmp_
     assert json.loads(again.stdout)["deadlines"] == {"reminded": 0, "escalated": 0}
     assert json.loads(again.stdout)["dispatched"] == 0
 
-    evening = json.loads(yibang(["tick", "--now", "2022-01-10T17:00:00+08:00"], env).stdout)
-    # 17:00: the day's report, and the 7 h deadline passing
+    evening = json.loads(yibang(["tick", "--now", "2022-01-10T17:01:00+08:00"], env).stdout)
+    # after 17:00: the day's report, and the 7 h deadline passed
     assert evening["daily_report"] is True and evening["deadlines"]["escalated"] == 1
     assert evening["dispatched"] == 2
 
@@ -242,7 +242,7 @@ def test_two_schedulers_on_one_postgresql_send_every_row_exactly_once(taxonomy, 
     world, first, second = process_services(), process_services(), process_services()
     world.db.migrate()
     try:
-        people = [Citizen(world, user=f"u{n}") for n in range(6)]
+        people = [Citizen(world, user=f"u{n}", pause=0) for n in range(6)]
         early = [person.files(problem=PLAIN, phone=f"1380013800{n}") for n, person in enumerate(people[:3])]
         clock.set(at("2022-01-10 08:45"))
         for number in early[:2]:
