@@ -1,12 +1,13 @@
 """回访: a while after 办结 the citizen is asked "问题解决了吗？"; a revisit never answered closes the case.
 
-Two sweeps over due rows (after FixMyStreet's questionnaire):
+Sweeps over due rows (after FixMyStreet's questionnaire), one transaction per run:
 
 - `revisit.after` past `revisit_due_at`, the question goes out as a push with one-tap answers, and the
   citizen's conversation moves to the revisit step so their reply (a tap, a number, a typed label) is
   taken as the answer (handlers.revisit_answers).
 - `revisit.close_after` past the question with no answer (or no satisfaction given), the case is closed
   (已销号) as unanswered, on the timeline.
+- A solved case whose citizen had their data erased (handlers.privacy) cannot be asked: it is closed.
 
 A citizen in the middle of something else (filling a form, choosing what to do with a supplement, another
 revisit) is not interrupted: their numbered answers there would be taken for revisit answers, or the
