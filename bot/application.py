@@ -22,6 +22,7 @@ from bot.channel import Channel
 from bot.console import ConsoleChat, prompt_lines
 from bot.dispatcher import Dispatcher, LogSender, Sender
 from bot.scheduler import PeriodicJob, build_scheduler
+from bot.sweeps import sweep_jobs
 from bot.telegram.channel import TelegramChannel
 from bot.webapp import create_web_app
 from bot.wechat import WeChatChannel
@@ -60,6 +61,7 @@ def senders(services: Services, channels: list[Channel]) -> list[Sender]:
 def periodic_jobs(services: Services, dispatcher: Dispatcher) -> list[PeriodicJob]:
     return [
         PeriodicJob("outbox-dispatch", dispatcher.run_once, IntervalTrigger(seconds=DISPATCH_EVERY_SECONDS)),
+        *sweep_jobs(services),
     ]
 
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
+from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
@@ -101,6 +101,39 @@ def scheduler() -> None:
         run_scheduler(services())
     except ConfigError as exc:
         fail(str(exc))
+
+
+@app.command()
+def tick(
+    now: Annotated[str | None, typer.Option(
+        "--now", help="The time to run at, ISO 8601 with an offset (2022-01-10T11:05:00+08:00); default now.",
+    )] = None,
+) -> None:
+    """Run every sweep once and one outbox dispatch pass, then exit; prints what was done (JSON).
+
+    The sweeps: deadlines, revisits, the daily report. Safe beside a running scheduler: sweeps claim
+    their rows and never send twice.
+    """
+    import asyncio
+
+    from bot.application import configured_channels, senders
+    from bot.dispatcher import Dispatcher
+    from bot.sweeps import tick as tick_once
+    from handlers.clock import FrozenClock
+
+    svc = services(clock=FrozenClock(parse_moment(now)) if now else None)
+    dispatcher = Dispatcher(svc, senders(svc, configured_channels(svc)))
+    print_json(asyncio.run(tick_once(svc, dispatcher)))
+
+
+def parse_moment(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        fail(f"--now: not an ISO 8601 time: {value}")
+    if moment.tzinfo is None:
+        fail(f"--now: give the offset too, e.g. {value}+08:00")
+    return moment
 
 
 @app.command()
@@ -293,6 +326,21 @@ def stats(
                f"在办 {figures['open']}")
     for name, count in figures["intake_by_category"].items():
         typer.echo(f"  {name:<8}{count:>6}")
+
+
+@app.command()
+def report(
+    day: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD (default: today).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Directory to write to (default: DATA_DIR/reports).")]
+    = None,
+) -> None:
+    """Write the daily report (text and bar chart PNG) to files and print their paths; sends nothing."""
+    from bot.sweeps import reports_dir, write_report_files
+
+    svc = services()
+    paths = write_report_files(svc, parse_day(day, svc), out or reports_dir(svc))
+    for path in paths:
+        typer.echo(str(path))
 
 
 @app.command()

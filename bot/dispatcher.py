@@ -79,7 +79,8 @@ class LogSender:
 
 
 def render_staff_text(services: Services, item: OutboxItem) -> str:
-    """The text of a staff row: a case card rendered from the case as it is now, or a plain notice."""
+    """The text of a staff row: a case card rendered from the case as it is now, or the row's own text
+    (a notice, an escalation, the daily report — whose chart, payload "image", a sender may add as a photo)."""
     from handlers.staff_notices import render_card
     from storage.models import Case
 

@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
@@ -26,6 +27,9 @@ class PeriodicJob:
     name: str
     body: JobBody
     trigger: BaseTrigger
+    # Also run once as soon as the scheduler starts: a sweep does at once what fell due while no process ran
+    # (a job store in memory forgets runs missed before the start, whatever misfire_grace_time says).
+    start_now: bool = False
 
 
 def build_scheduler(jobs: list[PeriodicJob], timezone: str) -> AsyncIOScheduler:
@@ -34,7 +38,9 @@ def build_scheduler(jobs: list[PeriodicJob], timezone: str) -> AsyncIOScheduler:
         job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
     )
     for job in jobs:
-        scheduler.add_job(_guarded(job), job.trigger, id=job.name, name=job.name, replace_existing=True)
+        first_run = {"next_run_time": datetime.now(scheduler.timezone)} if job.start_now else {}
+        scheduler.add_job(_guarded(job), job.trigger, id=job.name, name=job.name, replace_existing=True,
+                          **first_run)
     return scheduler
 
 

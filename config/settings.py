@@ -7,6 +7,7 @@ names the variable, because an operator sees the message, not the code.
 from __future__ import annotations
 
 import re
+from datetime import time
 from pathlib import Path
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
@@ -66,6 +67,12 @@ class Settings(BaseSettings):
     # Telegram). Supervisors may also reveal full phone numbers and export with phones.
     staff_handlers: str = ""
     staff_supervisors: str = ""
+
+    # timers
+    # The daily report goes to the staff group at this local time (YIBANG_TIMEZONE), "HH:MM".
+    report_time: time = time(17, 0)
+    # The command centre's Telegram chat: overdue cases are escalated there too, and it gets the report.
+    command_centre_chat_id: int | None = None
 
     @field_validator("secret_key")
     @classmethod

@@ -147,6 +147,54 @@ class Texts(BaseModel):
     # a staff card longer than a WeCom robot message may be
     wecom_truncated: str
 
+    # timers
+    # deadlines: their names, the reminder and the escalation (staff group, command centre), the timeline
+    deadline_contact: str
+    deadline_resolve: str
+    deadline_feedback: str
+    staff_deadline_reminder: str
+    staff_deadline_overdue: str
+    command_centre_overdue: str
+    event_overdue: str
+    # 回访 (revisit): the question, its one-tap answers, what follows each answer
+    revisit_prompt: str
+    choice_revisit_solved: str
+    choice_revisit_partly: str
+    choice_revisit_unsolved: str
+    revisit_ask_satisfaction: str
+    choice_satisfied: str
+    choice_fairly_satisfied: str
+    choice_dissatisfied: str
+    revisit_ask_still_wrong: str
+    revisit_passed_on: str
+    revisit_thanks: str
+    revisit_over: str
+    citizen_revisit_unanswered: str
+    staff_revisit_reopened: str
+    staff_revisit_comment: str
+    event_revisit_sent: str
+    event_revisit_answer: str
+    event_revisit_reopened: str
+    event_revisit_comment: str
+    event_revisit_closed: str
+    event_revisit_unanswered: str
+    event_revisit_unrated: str
+    event_revisit_impossible: str
+    # the daily report: its text and its chart
+    report_text: str
+    report_category: str
+    report_minutes: str
+    report_no_figure: str
+    report_chart_title: str
+    report_chart_intake: str
+    report_chart_work: str
+    report_bar_intake: str
+    report_bar_closed: str
+    report_bar_urgent_closed: str
+    report_bar_overdue: str
+    report_bar_contact_overdue: str
+    report_bar_open: str
+
     # telegram
     # said when handling failed (the database is down): the citizen should send again later
     telegram_busy: str

@@ -74,7 +74,10 @@ def _save(turn: Turn) -> None:
     conversation.slots_enc = turn.services.cipher.encrypt_json(turn.slots) if turn.slots else None
     conversation.version += 1
     conversation.updated_at = turn.now
+    step = dialogue.STEPS.get(turn.step)
     if turn.step == IDLE:
         conversation.expires_at = None
+    elif step is not None and step.lifetime is not None:
+        conversation.expires_at = turn.now + step.lifetime(turn)
     else:
         conversation.expires_at = turn.now + turn.taxonomy.dialogue.conversation_ttl
