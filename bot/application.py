@@ -24,6 +24,7 @@ from bot.dispatcher import Dispatcher, LogSender, Sender
 from bot.scheduler import PeriodicJob, build_scheduler
 from bot.sweeps import sweep_jobs
 from bot.telegram.channel import TelegramChannel
+from bot.watchdog import SchedulerWatchdog
 from bot.webapp import create_web_app
 from bot.wechat import WeChatChannel
 from bot.wecom import WeComChannel
@@ -74,16 +75,22 @@ def web_app(services: Services, channels: list[Channel], *, with_scheduler: bool
     """The ASGI app; its lifespan starts the channels and (optionally) the scheduler."""
     routes = [route for channel in channels for route in channel.routes()]
     scheduler = scheduler_for(services, channels) if with_scheduler else None
+    # Without a scheduler here, one runs elsewhere (`yibang scheduler`); watch that it keeps beating.
+    watchdog = None if with_scheduler else SchedulerWatchdog(services, Dispatcher(services, senders(services, channels)))
 
     async def start() -> None:
         for channel in channels:
             await channel.start()
         if scheduler is not None:
             scheduler.start()
+        if watchdog is not None:
+            watchdog.start()
 
     async def stop() -> None:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
+        if watchdog is not None:
+            await watchdog.stop()
         for channel in reversed(channels):
             await channel.stop()
 

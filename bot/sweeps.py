@@ -26,6 +26,7 @@ from bot.dispatcher import Dispatcher
 from bot.scheduler import JobBody, PeriodicJob
 from config.texts import Texts
 from handlers import daily_report
+from handlers.dead_letters import sweep_dead_letters
 from handlers.deadlines import sweep_deadlines
 from handlers.revisits import sweep_revisits
 from handlers.services import Services
@@ -94,6 +95,7 @@ def run_sweeps(services: Services, now: datetime) -> dict[str, Any]:
         "deadlines": _plain(sweep_deadlines(services, now)),
         "revisits": _plain(sweep_revisits(services, now)),
         "daily_report": send_daily_report(services, now),
+        "dead_letters": sweep_dead_letters(services, now),
     }
 
 
@@ -112,6 +114,8 @@ def sweep_jobs(services: Services) -> list[PeriodicJob]:
         PeriodicJob("deadline-sweep", _job(services, "deadline-sweep", sweep_deadlines),
                     IntervalTrigger(seconds=SWEEP_EVERY.total_seconds()), start_now=True),
         PeriodicJob("revisit-sweep", _job(services, "revisit-sweep", sweep_revisits),
+                    IntervalTrigger(seconds=SWEEP_EVERY.total_seconds()), start_now=True),
+        PeriodicJob("dead-letter-sweep", _job(services, "dead-letter-sweep", sweep_dead_letters),
                     IntervalTrigger(seconds=SWEEP_EVERY.total_seconds()), start_now=True),
         PeriodicJob("daily-report", _job(services, REPORT_SWEEP, send_daily_report),
                     CronTrigger(hour=report_time.hour, minute=report_time.minute, timezone=services.tz),

@@ -194,6 +194,9 @@ class Texts(BaseModel):
     report_bar_overdue: str
     report_bar_contact_overdue: str
     report_bar_open: str
+    # operations: what staff are told when delivery or the scheduler fails
+    staff_dead_letter: str
+    staff_scheduler_stalled: str
 
     # telegram
     # said when handling failed (the database is down): the citizen should send again later

@@ -32,10 +32,12 @@ def announce_case(session: Session, services: Services, case_id: int, now: datet
 
 def tell_staff(
     session: Session, services: Services, text: str, *, dedupe_key: str, now: datetime, case_id: int | None = None
-) -> None:
-    """A plain message to every staff destination (alerts, supplements, escalations)."""
+) -> int:
+    """A plain message to every staff destination (alerts, supplements, escalations); returns how many
+    rows were new (0 when this notice was queued before)."""
+    queued = 0
     for destination in services.staff_destinations:
-        outbox.enqueue(
+        queued += outbox.enqueue(
             session,
             channel=destination.channel,
             target=destination.target,
@@ -44,6 +46,7 @@ def tell_staff(
             now=now,
             case_id=case_id,
         )
+    return queued
 
 
 def render_card(services: Services, case: Case) -> str:

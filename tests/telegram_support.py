@@ -21,11 +21,12 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 from pydantic import SecretStr
 from telegram_standin import TOKEN, BotApiStandIn
 
-from bot.application import senders, web_app
+from bot.application import senders
 from bot.dispatcher import Dispatcher
 from bot.telegram.channel import TelegramChannel
 from bot.telegram.limits import FloodControl
 from bot.telegram.webhook import PATH, SECRET_HEADER
+from bot.webapp import create_web_app
 from handlers.clock import FrozenClock
 from handlers.services import Services
 
@@ -210,7 +211,9 @@ def telegram(services: Services, bot_api: BotApiStandIn) -> Iterator[TelegramWor
     bot_api.reset()
     world_services = telegram_services(services, bot_api)
     channel = TelegramChannel(world_services, flood=flood_following(services.clock))
-    app = web_app(world_services, [channel], with_scheduler=False)
+    # The web app as bot.application composes it, less the scheduler and its watchdog: the test runs the
+    # dispatcher itself, on its own clock.
+    app = create_web_app(world_services, channel.routes(), on_startup=[channel.start], on_shutdown=[channel.stop])
     dispatcher = Dispatcher(world_services, senders(world_services, [channel]))
     with start_blocking_portal() as portal, portal.wrap_async_context_manager(app.router.lifespan_context(app)):
         client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://yibang.test")

@@ -41,11 +41,14 @@ def test_any_text_at_any_step_gets_an_answer(services, prefix, texts):
     for text in prefix:
         citizen.says(text)
     before = case_count(services)
+    typed_braces = False
     for text in texts:
+        typed_braces = typed_braces or "{" in text
         outcome = citizen.send(text)
         assert outcome.replies, f"no answer to {text[:40]!r}"
         assert all(reply.text.strip() for reply in outcome.replies)
-        assert all("{" not in reply.text or "{" in text for reply in outcome.replies), "a placeholder leaked"
+        # Braces in an answer can only be the citizen's own words quoted back, never a template's.
+        assert typed_braces or all("{" not in reply.text for reply in outcome.replies), "a placeholder leaked"
     # Only a confirmation can file a case, and only from the summary.
     assert case_count(services) - before <= 1
     with services.db.reading() as session:

@@ -80,4 +80,4 @@ def test_a_failure_while_handling_answers_200_and_tells_the_citizen(telegram, mo
 def test_get_and_other_paths_are_not_the_webhook(telegram):
     response = telegram.portal.call(telegram.client.get, "/telegram")
     assert response.status_code == 405
-    assert telegram.portal.call(telegram.client.get, "/healthz").json()["status"] == "ok"
+    assert telegram.portal.call(telegram.client.get, "/healthz").json()["database"] == "ok"
