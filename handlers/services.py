@@ -14,7 +14,6 @@ from handlers.clock import Clock, SystemClock
 from storage import Database, FieldCipher
 from storage.encryption import secret_keys
 
-
 VERDICT_CACHE_SIZE = 2048
 
 

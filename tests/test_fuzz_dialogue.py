@@ -11,10 +11,10 @@ import itertools
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
+from support import Citizen
 
 from handlers.messages import CONTACT, EVENT, LOCATION, MEDIA
 from storage.models import Case
-from support import Citizen
 
 NASTY = st.sampled_from([
     "", " ", "\x00\x01\x02", "\u202e金水区\u202c", "<b>救命</b><script>alert(1)</script>", "'; DROP TABLE cases; --",

@@ -2,8 +2,9 @@
 
 from datetime import timedelta
 
-from handlers.rate_limit import take_token
 from support import at
+
+from handlers.rate_limit import take_token
 
 
 def test_burst_then_refill():

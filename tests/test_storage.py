@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
+from support import at
 
 from storage import FieldCipher, outbox
 from storage.cases import next_case_number
@@ -14,7 +15,6 @@ from storage.conversations import lock_conversation, save_conversation
 from storage.encryption import mask_name, mask_phone, redact_phones
 from storage.inbox import record, seen
 from storage.models import Case, OutboxMessage
-from support import at
 
 
 def test_case_numbers_count_per_day_and_prefix(database):

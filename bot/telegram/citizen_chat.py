@@ -16,6 +16,7 @@ from telegram import Bot, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
+from bot.runner import on_writer_thread
 from bot.telegram.render import messages
 from bot.telegram.updates import CHANNEL, edited_citizen_message, incoming_from_update
 from handlers.messages import Reply
@@ -46,7 +47,7 @@ class CitizenChat:
             log.debug("update %s is not a citizen's message; ignored", update.update_id)
             return
         try:
-            outcome = await asyncio.to_thread(handle, self.services, incoming)
+            outcome = await on_writer_thread(self.services, handle, self.services, incoming)
         except Exception:
             log.exception("handling Telegram update %s failed; the citizen is asked to send again", update.update_id)
             await self.send(bot, incoming.chat_key, [Reply(self.texts.telegram_busy)], update.update_id,

@@ -15,6 +15,7 @@ import logging
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 
+from bot.runner import on_writer_thread
 from bot.wechat.envelope import Envelope, Signed
 from bot.wechat.incoming import to_incoming
 from bot.wechat.late_reply import LateReplies
@@ -90,7 +91,7 @@ class WeChatCallback:
 
     async def _answer(self, incoming: Incoming) -> Outcome | None:
         """The handlers' outcome if it comes within the budget; else None, and the answer is deferred."""
-        handling = asyncio.ensure_future(asyncio.to_thread(handle, self.services, incoming))
+        handling = asyncio.ensure_future(on_writer_thread(self.services, handle, self.services, incoming))
         done, _ = await asyncio.wait({handling}, timeout=self.budget)
         if handling in done:
             return handling.result()
