@@ -107,6 +107,21 @@ async def serve_web(services: Services, channels: list[Channel], host: str, port
         raise SystemExit(3)
 
 
+def serve_workers(services: Services, host: str, port: int, workers: int) -> None:
+    """Several web worker processes on one port (uvicorn's supervisor), none running the scheduler.
+
+    The schema is migrated here, once, and the Telegram webhook registered once, before the workers start.
+    """
+    settings = services.settings
+    if settings.telegram_configured and settings.telegram_webhook_url:
+        from bot.telegram.application import register_bot
+
+        asyncio.run(register_bot(settings, services.taxonomy.texts))
+    log.info("starting %d web workers on %s:%d; run `yibang scheduler` beside them", workers, host, port)
+    uvicorn.run("bot.asgi:worker_app", factory=True, host=host, port=port, workers=workers,
+                log_config=None, access_log=False)
+
+
 async def run_without_web(services: Services, channels: list[Channel]) -> None:
     """Polling channels and the scheduler, until SIGINT/SIGTERM."""
     scheduler = scheduler_for(services, channels)

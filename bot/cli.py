@@ -76,13 +76,21 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on (YIBANG_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (YIBANG_PORT).")] = None,
     no_scheduler: Annotated[bool, typer.Option("--no-scheduler", help="Run the web app only.")] = False,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes; more than 1 runs no scheduler "
+                                                     "(start one `yibang scheduler` beside them).")] = 1,
 ) -> None:
     """The web app (/wechat, /telegram, /healthz) with the scheduler in the same process."""
     import asyncio
 
-    from bot.application import configured_channels, serve_web
+    from bot.application import configured_channels, serve_web, serve_workers
 
     svc = services()
+    if workers > 1:
+        try:
+            serve_workers(svc, host or svc.settings.host, port or svc.settings.port, workers)
+        except ConfigError as exc:
+            fail(str(exc))
+        return
     # Without the scheduler this is one of several workers: it does not poll Telegram or register the
     # webhook (`yibang telegram set-webhook` does).
     channels = configured_channels(svc, leader=not no_scheduler)
