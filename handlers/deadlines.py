@@ -157,24 +157,24 @@ def _raise(session: Session, services: Services, case: Case, alarm: Alarm, now: 
     dedupe_key = f"deadline:{case.id}:{alarm.key}"
     if alarm.kind == REMIND:
         text = texts.staff_deadline_reminder.format(left=duration(services.taxonomy, due - now), **params)
-        tell_staff(session, services, text, dedupe_key=dedupe_key, now=now, case_id=case.id)
+        tell_staff(session, services, text, dedupe_key=dedupe_key, now=now, case_id=case.id, urgent=case.urgent)
     else:
         case.overdue_at = case.overdue_at or now
         add_event(session, case, kind="overdue", actor=SYSTEM, at=now, text=texts.event_overdue.format(**params),
                   data={"deadline": alarm.deadline.name, "due": due.isoformat()})
         tell_staff(session, services, texts.staff_deadline_overdue.format(**params), dedupe_key=dedupe_key, now=now,
-                   case_id=case.id)
+                   case_id=case.id, urgent=case.urgent)
         _tell_command_centre(session, services, texts.command_centre_overdue.format(**params),
-                             dedupe_key=dedupe_key, now=now, case_id=case.id)
+                             dedupe_key=dedupe_key, now=now, case_id=case.id, urgent=case.urgent)
     # A new list: the JSON column notices a reassignment, not a change inside it.
     case.alerts = [*(case.alerts or []), alarm.key]
 
 
 def _tell_command_centre(session: Session, services: Services, text: str, *, dedupe_key: str, now: datetime,
-                         case_id: int) -> None:
+                         case_id: int, urgent: bool) -> None:
     destination = command_centre(services)
     if destination is None:
         return
     outbox.enqueue(session, channel=destination.channel, target=destination.target,
                    payload={"kind": "staff_text", "text": text}, dedupe_key=f"{dedupe_key}:command-centre",
-                   now=now, case_id=case_id)
+                   now=now, case_id=case_id, urgent=urgent)

@@ -74,7 +74,7 @@ def file_case(turn: Turn) -> str:
             "data": {"district_prefilled": bool(slots.get("district_prefilled"))},
         },
     )
-    staff_notices.announce_case(turn.session, services, case_id, now)
+    staff_notices.announce_case(turn.session, services, case_id, now, urgent=urgent)
 
     # Saved for next time: a returning citizen is offered this contact.
     conversation.contact_name_enc = values["name_enc"]

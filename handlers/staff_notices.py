@@ -17,7 +17,7 @@ from storage.encryption import mask_name, mask_phone, redact_phones
 from storage.models import Case
 
 
-def announce_case(session: Session, services: Services, case_id: int, now: datetime) -> None:
+def announce_case(session: Session, services: Services, case_id: int, now: datetime, *, urgent: bool) -> None:
     for destination in services.staff_destinations:
         outbox.enqueue(
             session,
@@ -27,11 +27,19 @@ def announce_case(session: Session, services: Services, case_id: int, now: datet
             dedupe_key=f"card:{case_id}:{destination.channel}:{destination.target}",
             now=now,
             case_id=case_id,
+            urgent=urgent,
         )
 
 
 def tell_staff(
-    session: Session, services: Services, text: str, *, dedupe_key: str, now: datetime, case_id: int | None = None
+    session: Session,
+    services: Services,
+    text: str,
+    *,
+    dedupe_key: str,
+    now: datetime,
+    case_id: int | None = None,
+    urgent: bool = False,
 ) -> int:
     """A plain message to every staff destination (alerts, supplements, escalations); returns how many
     rows were new (0 when this notice was queued before)."""
@@ -45,6 +53,7 @@ def tell_staff(
             dedupe_key=f"{dedupe_key}:{destination.channel}:{destination.target}",
             now=now,
             case_id=case_id,
+            urgent=urgent,
         )
     return queued
 

@@ -12,6 +12,10 @@ from sqlalchemy.orm import Session
 from storage.dialects import prepared
 from storage.models import OutboxMessage
 
+# Claimed in this order: an urgent case's card and alerts go before everything else due.
+URGENT = -1
+NORMAL = 0
+
 
 def enqueue(
     session: Session,
@@ -22,10 +26,11 @@ def enqueue(
     dedupe_key: str,
     now: datetime,
     case_id: int | None = None,
+    urgent: bool = False,
 ) -> bool:
     """Add a message to send; False when one with the same dedupe key exists (it is never sent twice)."""
     params = {"channel": channel, "target": target, "payload": payload, "dedupe_key": dedupe_key,
-              "case_id": case_id, "now": now}
+              "case_id": case_id, "now": now, "priority": URGENT if urgent else NORMAL}
     return session.execute(prepared(session, "outbox.enqueue", _enqueue), params).scalar() is not None
 
 
@@ -41,6 +46,7 @@ def _enqueue(insert):
             dedupe_key=bindparam("dedupe_key"),
             case_id=bindparam("case_id"),
             status="pending",
+            priority=bindparam("priority"),
             attempts=0,
             next_attempt_at=now,
             created_at=now,
@@ -73,7 +79,7 @@ def claim_due(
             OutboxMessage.next_attempt_at <= now,
             OutboxMessage.channel.in_(list(channels)),
         )
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .order_by(OutboxMessage.priority, OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
     )
     if target is not None:

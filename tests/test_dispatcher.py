@@ -75,3 +75,15 @@ def test_a_row_for_a_channel_this_deployment_lacks_is_undeliverable_at_once(serv
     queue_one(services)
     drive(services, Dispatcher(services, []), clock, 1)
     assert row(services).status == "undeliverable"
+
+
+def test_an_urgent_case_s_card_jumps_the_queue(citizen, services, clock):
+    with services.db.transaction() as session:
+        for i in range(5):
+            outbox.enqueue(session, channel="log", target="staff", payload={"kind": "staff_text", "text": f"n{i}"},
+                           dedupe_key=f"n{i}", now=clock.now())
+    clock.advance(minutes=1)
+    citizen.files()  # 透析: urgent
+    with services.db.transaction() as session:
+        first = outbox.claim_due(session, clock.now(), channels={"log"}, limit=1, lease=timedelta(minutes=1))
+    assert first[0].payload["kind"] == "case_card"
