@@ -200,26 +200,30 @@ def learn(
     l1: Annotated[float, typer.Option(help="L1 penalty: higher keeps fewer words.")] = 1e-5,
     l2: Annotated[float, typer.Option(help="L2 penalty: higher gives smaller weights.")] = 1e-5,
     min_count: Annotated[int, typer.Option(help="A word must occur in this many messages.")] = 2,
+    subject_lines: Annotated[
+        bool, typer.Option(help="Also learn from each subject line alone, as a short message.")
+    ] = True,
 ) -> None:
     """Learn each category's keywords and weights from labelled messages; write them as a lexicon."""
     from classifier import get_classifier
-    from classifier.labelled import category_of, text_of
+    from classifier.labelled import training_examples
     from classifier.learning import LearningOptions, learn_lexicon
     from classifier.lexicon import render_lexicon
 
     loaded = settings()
     chosen = taxonomy_at(taxonomy or loaded.taxonomy)
-    rows = [row for row in read_rows(train) if text_of(row) and category_of(row)]
-    unknown = sorted({category_of(row) for row in rows} - set(chosen.category_names))
+    rows = read_rows(train)
+    texts, labels = training_examples(rows, subject_lines=subject_lines)
+    unknown = sorted(set(labels) - set(chosen.category_names))
     if unknown:
         fail(f"labels that are not categories of {chosen.name}: {', '.join(unknown)} "
              f"(categories: {', '.join(chosen.category_names)})")
-    typer.echo(f"learning from {len(rows)} messages of {train.name}", err=True)
+    typer.echo(f"learning from {len(texts)} examples ({len(rows)} rows of {train.name})", err=True)
     bars = StageBars()
     try:
         lexicon = learn_lexicon(
-            [text_of(row) for row in rows],
-            [category_of(row) for row in rows],
+            texts,
+            labels,
             get_classifier(chosen).cut,
             categories=chosen.category_names,
             options=LearningOptions(l1=l1, l2=l2, min_count=min_count),
@@ -229,12 +233,13 @@ def learn(
         fail(str(exc))
     finally:
         bars.close()
-    lexicon.header.insert(1, f"Source: {train.name}; taxonomy: {chosen.name}.")
+    lexicon.header.insert(1, f"Source: {train.name} ({len(rows)} rows); taxonomy: {chosen.name}.")
     out.write_text(render_lexicon(lexicon), encoding="utf-8")
     if merge_into is not None:
         merge_file(lexicon, merge_into)
     print_json({
-        "messages": len(rows),
+        "rows": len(rows),
+        "examples": len(texts),
         "out": str(out),
         "words": len({word for category in lexicon.categories for word in category.keywords}),
         "keywords": {category.name: len(category.keywords) for category in lexicon.categories},

@@ -1,9 +1,9 @@
 """Learn a keyword lexicon from labelled messages (`yibang learn`, DESIGN §8).
 
 1. Candidate words: the jieba tokens of the messages (the project's segmenter, so the taxonomy's own
-   words stay whole) of two to eight characters with at least one Han character, seen in at least
-   `min_count` messages. One-character tokens are left out: they mostly mean something else inside
-   longer words (DESIGN §8), and a lexicon of words reads better.
+   words stay whole) of one to eight characters with at least one Han character, seen in at least
+   `min_count` messages. One-character words are kept (房, 车, 路 carry a one-line message): the lexicon
+   cuts the text longest word first, so 房 counts only where no longer listed word such as 房屋 starts.
 2. Features: each message is cut by the candidate lexicon itself (classifier/word_matcher.py) and each
    word found counts as in classification (classifier/linear_scorer.py: 1 + ln count, over the square
    root of the number of words found), times its inverse document frequency. The idf makes a rare word's
@@ -53,7 +53,7 @@ class LearningOptions:
     l1: float = 1e-5
     l2: float = 1e-5
     min_count: int = 2
-    min_length: int = 2
+    min_length: int = 1
     max_length: int = 8
     rounds: int = 6
     max_iterations: int = 400
@@ -156,7 +156,7 @@ def learn_lexicon(
     return Lexicon(
         categories=lexicon,
         header=[
-            f"Keyword lexicon learned by `yibang learn` from {len(texts)} labelled messages.",
+            f"Keyword lexicon learned by `yibang learn` from {len(texts)} labelled examples.",
             f"Multinomial logistic regression, elastic net l1={options.l1:g} l2={options.l2:g}: {words} words.",
             "Edit freely: a weight is how much a word counts for (positive) or against (negative) a category.",
         ],

@@ -100,8 +100,9 @@ def test_softmax_regression_separates_and_l1_drops_noise():
 
 
 def test_candidates_are_repeated_words_with_han_characters():
-    tokens = [["噪音", "扰民", "的", "2022"], ["噪音", "严重", "的", "2022"], ["扰民"]]
-    assert candidate_words(tokens, LearningOptions(min_count=2)) == ["噪音", "扰民"]
+    tokens = [["噪音", "扰民", "的", "2022", "，"], ["噪音", "严重", "的", "2022", "，"], ["扰民"]]
+    assert candidate_words(tokens, LearningOptions(min_count=2)) == ["噪音", "扰民", "的"]
+    assert candidate_words(tokens, LearningOptions(min_count=2, min_length=2)) == ["噪音", "扰民"]
 
 
 # ---------------------------------------------------------------- learning on a small made-up set
@@ -133,7 +134,7 @@ def test_learned_lexicon_separates_messages_it_never_saw(learned):
         result = scorer.score(Seg(text))
         assert result.name == topic and result.confidence > 0.5, (text, result)
         assert result.matched and all(v > 0 for v in result.matched.values())
-    nothing = scorer.score(Seg("你好"))
+    nothing = scorer.score(Seg("？？ ok"))
     assert nothing.name == "其他" and nothing.needs_review
 
 
@@ -238,7 +239,8 @@ def test_learn_command_writes_a_lexicon_and_merges_it(tmp_path, shape):
                       "--merge-into", str(taxonomy)], tmp_path)
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
-    assert summary["messages"] == len(rows) and set(summary["keywords"]) == set(names.values())
+    assert summary["rows"] == len(rows) and set(summary["keywords"]) == set(names.values())
+    assert summary["examples"] == (2 * len(rows) if shape == "subject,detail,label" else len(rows))
     assert "round 1" in result.stderr and "merged into" in result.stderr  # progress and logs on stderr
     assert {c.name for c in parse_lexicon(out.read_text(encoding="utf-8"), "x").categories} == set(names.values())
     merged = load_taxonomy(taxonomy)
