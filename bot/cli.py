@@ -198,7 +198,7 @@ def learn(
         Path | None, typer.Option("--merge-into", help="Also merge the lexicon into this taxonomy file.")
     ] = None,
     l1: Annotated[float, typer.Option(help="L1 penalty: higher keeps fewer words.")] = 1e-5,
-    l2: Annotated[float, typer.Option(help="L2 penalty: higher gives smaller weights.")] = 1e-5,
+    l2: Annotated[float, typer.Option(help="L2 penalty: higher gives smaller weights.")] = 1e-4,
     min_count: Annotated[int, typer.Option(help="A word must occur in this many messages.")] = 2,
     subject_lines: Annotated[
         bool, typer.Option(help="Also learn from each subject line alone, as a short message.")

@@ -51,7 +51,7 @@ Progress = Callable[[str, int, int], None]
 @dataclass(frozen=True)
 class LearningOptions:
     l1: float = 1e-5
-    l2: float = 1e-5
+    l2: float = 1e-4
     min_count: int = 2
     min_length: int = 1
     max_length: int = 8

@@ -22,7 +22,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from config.errors import ConfigError
-from config.taxonomy import LINEAR, Category, CategoryScoring, Taxonomy
+from config.taxonomy import LINEAR, Category, CategoryScoring, Taxonomy, parse_yaml
 
 _LINE = 106  # keyword lines stay under the project's line length
 _TOP_LEVEL_KEY = re.compile(r"^([A-Za-z_]\w*)\s*:")
@@ -47,7 +47,7 @@ def _word(word: str) -> str:
     plain = (
         word == word.strip()
         and not (set(word) & _YAML_SPECIAL)
-        and yaml.safe_load(word) == word
+        and parse_yaml(word) == word
     )
     return word if plain else json.dumps(word, ensure_ascii=False)
 
@@ -94,8 +94,7 @@ def render_lexicon(lexicon: Lexicon) -> str:
 def parse_lexicon(text: str, source: str) -> Lexicon:
     """A lexicon from its YAML text, or ConfigError naming `source` and what is wrong."""
     try:
-        raw = yaml.safe_load(text)
-        loaded = _LexiconFile.model_validate(raw)
+        loaded = _LexiconFile.model_validate(parse_yaml(text))
     except yaml.YAMLError as exc:
         raise ConfigError(source, [f"not valid YAML: {exc}"]) from None
     except ValidationError as exc:
@@ -142,7 +141,7 @@ def merged_categories(taxonomy_categories: list[dict[str, Any]], lexicon: Lexico
 
 def merge_lexicon(lexicon: Lexicon, taxonomy_text: str, source: str) -> str:
     """The taxonomy file's text with the lexicon merged in; ConfigError if the result is no taxonomy."""
-    raw = yaml.safe_load(taxonomy_text)
+    raw = parse_yaml(taxonomy_text)
     if not isinstance(raw, dict) or not isinstance(raw.get("categories"), list):
         raise ConfigError(source, ["no categories: list to merge into"])
     block = categories_block(merged_categories(raw["categories"], lexicon)).splitlines()
@@ -158,7 +157,7 @@ def merge_lexicon(lexicon: Lexicon, taxonomy_text: str, source: str) -> str:
         lines[start:start] = [scoring, ""]
     merged = "\n".join(lines) + "\n"
     try:
-        Taxonomy.model_validate(yaml.safe_load(merged))
+        Taxonomy.model_validate(parse_yaml(merged))
     except ValidationError as exc:
         problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
         raise ConfigError(source, ["the merged taxonomy would not load:", *problems]) from None

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from classifier.result import CategoryResult
 from classifier.segmenter import Segmented
 from classifier.word_matcher import WordMatcher
@@ -30,32 +32,33 @@ EVIDENCE_WORDS = 8
 
 
 def word_strengths(counts: dict[str, int]) -> dict[str, float]:
-    """How much each found word counts (the same formula when learning and when classifying)."""
+    """How much each found word counts: (1 + ln count) / sqrt(number of different words found).
+
+    `yibang learn` computes its features with this; the scorer computes the same with arrays.
+    """
     if not counts:
         return {}
     scale = 1.0 / math.sqrt(len(counts))
     return {word: (1.0 + math.log(n)) * scale for word, n in counts.items()}
 
 
-def softmax(scores: list[float]) -> list[float]:
-    top = max(scores)
-    exps = [math.exp(s - top) for s in scores]
-    total = sum(exps)
-    return [e / total for e in exps]
-
-
 class LinearCategoryScorer:
+    """Read-only after construction; the weights are an array (words x categories) for speed: a long
+    message finds a hundred or more words, and one array product adds them up."""
+
     def __init__(self, categories: list[Category], thresholds: CategoryThresholds) -> None:
         self._thresholds = thresholds
         competing = [c for c in categories if c.keywords or c.bias]
         self._names = [c.name for c in competing]
-        self._bias = [c.bias for c in competing]
-        # word -> [(category index, weight)]
-        self._uses: dict[str, list[tuple[int, float]]] = {}
-        for index, category in enumerate(competing):
+        self._bias = np.array([c.bias for c in competing], dtype=np.float64)
+        words = sorted({word for category in competing for word in category.keywords})
+        self._row = {word: i for i, word in enumerate(words)}
+        self._weights = np.zeros((len(words), len(competing)))
+        for k, category in enumerate(competing):
             for word, weight in category.keywords.items():
-                self._uses.setdefault(word, []).append((index, weight))
-        self._matcher = WordMatcher(self._uses)
+                self._weights[self._row[word], k] = weight
+        self._words = words
+        self._matcher = WordMatcher(words)
 
     @property
     def words(self) -> set[str]:
@@ -64,36 +67,32 @@ class LinearCategoryScorer:
 
     def score(self, seg: Segmented) -> CategoryResult:
         fallback = self._thresholds.fallback
-        strengths = word_strengths(self._matcher.count(seg.text))
-        if not strengths or not self._names:
+        counts = self._matcher.count(seg.text)
+        if not counts or not self._names:
             return CategoryResult(name=fallback, confidence=0.0, matched={}, needs_review=True)
-        scores = list(self._bias)
-        for word, strength in strengths.items():
-            for index, weight in self._uses[word]:
-                scores[index] += weight * strength
-        probabilities = softmax(scores)
-        ranked = sorted(range(len(scores)), key=probabilities.__getitem__, reverse=True)
-        best = ranked[0]
-        confidence = probabilities[best]
-        runner_up = probabilities[ranked[1]] if len(ranked) > 1 else 0.0
-        shares = {self._names[i]: round(probabilities[i], 3) for i in ranked if probabilities[i] >= 0.0005}
+        rows = np.fromiter((self._row[word] for word in counts), np.intp, len(counts))
+        times = np.fromiter(counts.values(), np.float64, len(counts))
+        # word_strengths, as arrays
+        strengths = (1.0 + np.log(times)) / math.sqrt(len(counts))
+        weights = self._weights[rows]
+        scores = self._bias + strengths @ weights
+        exps = np.exp(scores - scores.max())
+        probabilities = exps / exps.sum()
+        ranked = np.argsort(-probabilities, kind="stable")
+        best = int(ranked[0])
+        confidence = float(probabilities[best])
+        runner_up = float(probabilities[ranked[1]]) if len(ranked) > 1 else 0.0
+        shares = {
+            self._names[i]: round(float(probabilities[i]), 3) for i in ranked if probabilities[i] >= 0.0005
+        }
         thresholds = self._thresholds
         if confidence >= thresholds.min_confidence and (confidence - runner_up) / confidence >= thresholds.min_margin:
+            contributions = strengths * weights[:, best]
+            strongest = [i for i in np.argsort(-contributions)[:EVIDENCE_WORDS] if contributions[i] > 0]
             return CategoryResult(
                 name=self._names[best],
                 confidence=round(confidence, 3),
-                matched=self._evidence(best, strengths),
+                matched={self._words[rows[i]]: round(float(contributions[i]), 3) for i in strongest},
                 scores=shares,
             )
         return CategoryResult(name=fallback, confidence=0.0, matched={}, needs_review=True, scores=shares)
-
-    def _evidence(self, index: int, strengths: dict[str, float]) -> dict[str, float]:
-        """The words that pushed hardest for the category, with what each contributed."""
-        contributions = {
-            word: weight * strengths[word]
-            for word in strengths
-            for i, weight in self._uses[word]
-            if i == index and weight > 0
-        }
-        strongest = sorted(contributions.items(), key=lambda item: item[1], reverse=True)[:EVIDENCE_WORDS]
-        return {word: round(value, 3) for word, value in strongest}
