@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import os
 import random
 import subprocess
@@ -136,6 +137,38 @@ def test_learned_lexicon_separates_messages_it_never_saw(learned):
         assert result.matched and all(v > 0 for v in result.matched.values())
     nothing = scorer.score(Seg("？？ ok"))
     assert nothing.name == "其他" and nothing.needs_review
+
+
+def test_linear_scoring_thresholds_and_the_fallback():
+    categories = [
+        Category(name="出行", bias=0.0, keywords={"地铁": 2.0, "学校": -2.0}),
+        Category(name="学校", bias=0.0, keywords={"学校": 2.0}),
+        Category(name="其他"),
+    ]
+
+    class Seg:
+        def __init__(self, text: str) -> None:
+            self.text = text
+
+    plain = LinearCategoryScorer(categories, CategoryThresholds())
+    clear = plain.score(Seg("地铁"))
+    assert (clear.name, clear.matched) == ("出行", {"地铁": 2.0})
+    assert clear.confidence == pytest.approx(math.exp(2) / (math.exp(2) + 1), abs=1e-3)
+    assert set(clear.scores) == {"出行", "学校"}  # 其他 has no keywords: only the fallback
+    both = plain.score(Seg("地铁 学校"))  # (2 - 2) / √2 against 2 / √2
+    assert both.name == "学校"
+    assert both.confidence == pytest.approx(1 / (1 + math.exp(-math.sqrt(2))), abs=1e-3)
+    strict = LinearCategoryScorer(categories, CategoryThresholds(min_confidence=0.9))
+    assert (strict.score(Seg("地铁")).name, strict.score(Seg("地铁")).needs_review) == ("其他", True)
+    close = LinearCategoryScorer(categories, CategoryThresholds(min_margin=0.9))
+    assert close.score(Seg("地铁")).name == "其他"
+
+
+def test_a_scoring_method_is_part_of_the_classifier_cache_key():
+    from classifier.classifier import taxonomy_key
+
+    taxonomy = load_taxonomy(GOV_TAXONOMY)
+    assert taxonomy_key(taxonomy) != taxonomy_key(taxonomy.model_copy(update={"category_scoring": "keywords"}))
 
 
 def test_lexicon_file_is_readable_and_reads_back_the_same(learned):
