@@ -23,6 +23,8 @@ test: install
 bench: install
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python benchmarks/dialogue.py
+	if test -d ../shared/data/gov-messages; then $(BIN)/python -m benchmarks.classifier; \
+	else echo "classifier benchmark skipped: ../shared/data/gov-messages is not here"; fi
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -70,8 +70,9 @@ class LinearCategoryScorer:
         counts = self._matcher.count(seg.text)
         if not counts or not self._names:
             return CategoryResult(name=fallback, confidence=0.0, matched={}, needs_review=True)
-        rows = np.fromiter((self._row[word] for word in counts), np.intp, len(counts))
-        times = np.fromiter(counts.values(), np.float64, len(counts))
+        row = self._row
+        rows = np.array([row[word] for word in counts], dtype=np.intp)
+        times = np.array(list(counts.values()), dtype=np.float64)
         # word_strengths, as arrays
         strengths = (1.0 + np.log(times)) / math.sqrt(len(counts))
         weights = self._weights[rows]

@@ -3,6 +3,7 @@ whole dialogue, and meets its figure on the public test set (when the shared dat
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -97,13 +98,29 @@ def test_the_whole_dialogue_files_a_case(gov_taxonomy, gov_classifier, settings,
     assert "环境保护" in citizen.says(f"查看进度 {number}")
 
 
-def test_classify_command_uses_it_through_the_setting(tmp_path):
+def test_classify_and_eval_commands_use_it_through_the_setting(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("YIBANG_")}
     env.update(YIBANG_DATA_DIR=str(tmp_path), YIBANG_TAXONOMY=str(GOV_TAXONOMY))
-    result = subprocess.run([sys.executable, "-m", "bot", "classify", "公司拖欠工资三个月了"], capture_output=True,
-                            text=True, env=env, timeout=120, check=False)
+
+    def yibang(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=env,
+                              timeout=120, check=False)
+
+    result = yibang("classify", "公司拖欠工资三个月了")
     assert result.returncode == 0, result.stderr
-    assert '"name": "劳动和社会保障"' in result.stdout
+    assert json.loads(result.stdout)["category"]["name"] == "劳动和社会保障"
+    labelled = tmp_path / "gov.csv"
+    labelled.write_text(
+        "id,subject,detail,label\n"
+        "1,出租车拒载,司机还不打表,交通运输\n"
+        "2,,公司拖欠工资三个月，社保也没交,劳动和社会保障\n"
+        "3,？？,？,环境保护\n",
+        encoding="utf-8",
+    )
+    metrics = json.loads(yibang("classify", "--eval", str(labelled)).stdout)
+    assert metrics["n"] == 3 and metrics["category_accuracy"] == round(2 / 3, 4)
+    assert metrics["needs_review"] == 1 and metrics["per_category"]["其他"]["support"] == 0
+    assert metrics["category_macro_f1"] == round(2 / 3, 4)  # 环境保护 scores 0; 其他 is no category here
 
 
 @pytest.mark.skipif(not (SHARED_DATA / "gov-messages" / "test.csv").exists(), reason="shared data not present")
