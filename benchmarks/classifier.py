@@ -12,7 +12,7 @@ and district) for yibang. Both are warmed up first, and the timed passes alterna
 pipelines; the best of the passes counts for each.
 
     .venv/bin/python -m pip install -e '.[bench]'
-    .venv/bin/python -m benchmarks.classifier [--data ../shared/data] [--passes 3]   # from the repository root
+    .venv/bin/python -m benchmarks.classifier [--data ../shared/data] [--passes 3]  # in the repository
 """
 
 from __future__ import annotations
@@ -82,8 +82,9 @@ def figures(gold: Sequence[str], answers: Sequence[str], latencies: Sequence[flo
     }
 
 
-def compare(pipelines: dict[str, Callable[[str], str]], texts: Sequence[str], gold: Sequence[str],
-            passes: int) -> dict[str, Any]:
+def compare(
+    pipelines: dict[str, Callable[[str], str]], texts: Sequence[str], gold: Sequence[str], passes: int
+) -> dict[str, Any]:
     for predict_one in pipelines.values():
         for text in texts[:WARM_UP]:
             predict_one(text)
@@ -96,7 +97,9 @@ def compare(pipelines: dict[str, Callable[[str], str]], texts: Sequence[str], go
     result: dict[str, Any] = {"messages": len(texts)}
     result.update({name: figures(gold, *best[name]) for name in pipelines})
     names = list(pipelines)
-    result["speed_ratio"] = round(result[names[0]]["messages_per_second"] / result[names[1]]["messages_per_second"], 2)
+    result["speed_ratio"] = round(
+        result[names[0]]["messages_per_second"] / result[names[1]]["messages_per_second"], 2
+    )
     return result
 
 
@@ -126,14 +129,25 @@ def main() -> None:
             pipelines, [text_of(r) for r in test], [category_of(r) for r in test], args.passes
         ),
         "gov_test_subject_only": compare(
-            pipelines, [r["subject"] for r in with_subject], [category_of(r) for r in with_subject], args.passes
+            pipelines,
+            [r["subject"] for r in with_subject],
+            [category_of(r) for r in with_subject],
+            args.passes,
         ),
     }
-    dev = evaluate(get_classifier(load_taxonomy(DEFAULT_TAXONOMY)), read_labelled_csv(args.data / "zhengzhou-dev.csv"))
+    dev = evaluate(
+        get_classifier(load_taxonomy(DEFAULT_TAXONOMY)), read_labelled_csv(args.data / "zhengzhou-dev.csv")
+    )
     result["zhengzhou_dev_default_taxonomy"] = {
         key: dev[key]
-        for key in ("n", "category_accuracy", "category_macro_f1", "urgent_precision", "urgent_recall",
-                    "district_accuracy")
+        for key in (
+            "n",
+            "category_accuracy",
+            "category_macro_f1",
+            "urgent_precision",
+            "urgent_recall",
+            "district_accuracy",
+        )
     }
     print(json.dumps(result, ensure_ascii=False, indent=2))
 

@@ -25,7 +25,9 @@ case_app = typer.Typer(help="Staff work on cases: list, show, assign, note, reso
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 staff_app = typer.Typer(help="Who may act on cases: add, remove, list.", no_args_is_help=True)
 lexicon_app = typer.Typer(help="Learned keyword lexicons: merge into a taxonomy file.", no_args_is_help=True)
-overrides_app = typer.Typer(help="Staff corrections of the classifier: export for `learn`.", no_args_is_help=True)
+overrides_app = typer.Typer(
+    help="Staff corrections of the classifier: export for `learn`.", no_args_is_help=True
+)
 app.add_typer(case_app, name="case")
 app.add_typer(db_app, name="db")
 app.add_typer(staff_app, name="staff")
@@ -263,7 +265,9 @@ def lexicon_merge(
 
 @overrides_app.command("export")
 def overrides_export(
-    out: Annotated[Path, typer.Option("--out", help="The CSV to write (id,text,category,urgency,district,note).")],
+    out: Annotated[
+        Path, typer.Option("--out", help="The CSV to write (id,text,category,urgency,district,note).")
+    ],
 ) -> None:
     """Cases whose category or urgency staff corrected, as labelled examples for `learn --train`."""
     from handlers.overrides import COLUMNS, override_examples
@@ -403,7 +407,9 @@ def case_recategorise(number: str, category: Annotated[str, typer.Option(help="T
 
 
 @case_app.command("urgency")
-def case_urgency(number: str, level: Annotated[str, typer.Option(help="紧急 or 一般 (the taxonomy's levels).")]) -> None:
+def case_urgency(
+    number: str, level: Annotated[str, typer.Option(help="紧急 or 一般 (the taxonomy's levels).")]
+) -> None:
     """Correct the classifier's urgency (recorded for the next `learn`; sets the resolve deadline)."""
     from handlers.staff_actions import ActionRefused
 

@@ -57,9 +57,6 @@ class LearningOptions:
     max_length: int = 8
     rounds: int = 6
     max_iterations: int = 400
-    # weigh messages so that every category counts the same in training (small categories are not
-    # sacrificed to large ones: what macro-F1 and staff on a small category care about)
-    balanced: bool = False
 
 
 def _quiet(stage: str, done: int, total: int) -> None:
@@ -79,7 +76,9 @@ def candidate_words(token_lists: Sequence[Sequence[str]], options: LearningOptio
     )
 
 
-def _feature_rows(texts: Sequence[str], vocabulary: list[str]) -> tuple[softmax_regression.SparseRows, np.ndarray]:
+def _feature_rows(
+    texts: Sequence[str], vocabulary: list[str]
+) -> tuple[softmax_regression.SparseRows, np.ndarray]:
     """Messages as rows of idf-scaled word strengths over `vocabulary`, and the idf of each word."""
     matcher = WordMatcher(vocabulary)
     index = {word: i for i, word in enumerate(vocabulary)}
@@ -124,15 +123,19 @@ def learn_lexicon(
     # only the categories that have messages are learned; the others keep what the taxonomy says
     learned = [name for name in names if name in set(labels)]
     y = [learned.index(label) for label in labels]
-    per_category = Counter(y)
-    row_weights = [1.0 / per_category[k] for k in y] if options.balanced else None
     model: softmax_regression.Model | None = None
     for round_number in range(1, options.rounds + 1):
         rows, idf = _feature_rows(folded, vocabulary)
         stage = f"round {round_number}: {len(vocabulary)} words"
         model = softmax_regression.fit(
-            rows, y, len(learned), l1=options.l1, l2=options.l2, max_iterations=options.max_iterations,
-            row_weights=row_weights, start=model, on_iteration=lambda i, stage=stage: progress(stage, i, options.max_iterations),
+            rows,
+            y,
+            len(learned),
+            l1=options.l1,
+            l2=options.l2,
+            max_iterations=options.max_iterations,
+            start=model,
+            on_iteration=lambda i, stage=stage: progress(stage, i, options.max_iterations),
         )
         progress(stage, options.max_iterations, options.max_iterations)
         keep = np.abs(model.weights).max(axis=1) >= 0.5 * 10**-_DECIMALS / idf
@@ -153,11 +156,13 @@ def learn_lexicon(
         for k, name in enumerate(learned)
     ]
     words = len({word for category in lexicon for word in category.keywords})
+    penalty = f"l1={options.l1:g} l2={options.l2:g}"
+    method = f"Multinomial logistic regression, elastic net {penalty}: {words} words."
     return Lexicon(
         categories=lexicon,
         header=[
             f"Keyword lexicon learned by `yibang learn` from {len(texts)} labelled examples.",
-            f"Multinomial logistic regression, elastic net l1={options.l1:g} l2={options.l2:g}: {words} words.",
-            "Edit freely: a weight is how much a word counts for (positive) or against (negative) a category.",
+            method,
+            "Edit freely: a weight says how much a word counts for (+) or against (-) a category.",
         ],
     )

@@ -44,11 +44,7 @@ class _LexiconFile(BaseModel):
 
 def _word(word: str) -> str:
     """A keyword as YAML: bare when it reads back as the same string, else double-quoted."""
-    plain = (
-        word == word.strip()
-        and not (set(word) & _YAML_SPECIAL)
-        and parse_yaml(word) == word
-    )
+    plain = word == word.strip() and not (set(word) & _YAML_SPECIAL) and parse_yaml(word) == word
     return word if plain else json.dumps(word, ensure_ascii=False)
 
 

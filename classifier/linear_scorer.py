@@ -87,7 +87,10 @@ class LinearCategoryScorer:
             self._names[i]: round(float(probabilities[i]), 3) for i in ranked if probabilities[i] >= 0.0005
         }
         thresholds = self._thresholds
-        if confidence >= thresholds.min_confidence and (confidence - runner_up) / confidence >= thresholds.min_margin:
+        if (
+            confidence >= thresholds.min_confidence
+            and (confidence - runner_up) / confidence >= thresholds.min_margin
+        ):
             contributions = strengths * weights[:, best]
             strongest = [i for i in np.argsort(-contributions)[:EVIDENCE_WORDS] if contributions[i] > 0]
             return CategoryResult(

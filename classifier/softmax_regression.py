@@ -47,7 +47,9 @@ class SparseRows:
         out = np.zeros((self.n_rows, weights.shape[1]))
         if self._values.size:
             products = self._values[:, None] * weights[self._columns]
-            out[self._rows_nonempty] = np.add.reduceat(products, self._row_ptr[:-1][self._rows_nonempty], axis=0)
+            out[self._rows_nonempty] = np.add.reduceat(
+                products, self._row_ptr[:-1][self._rows_nonempty], axis=0
+            )
         return out
 
     def t_dot(self, per_row: np.ndarray) -> np.ndarray:
@@ -83,27 +85,19 @@ def fit(
     l2: float,
     max_iterations: int = 500,
     tolerance: float = 1e-6,
-    row_weights: Sequence[float] | None = None,
     start: Model | None = None,
     on_iteration: Callable[[int], None] | None = None,
 ) -> Model:
-    """The penalised maximum-likelihood model; `start` warm-starts it (same columns).
-
-    `row_weights` weigh the messages in the mean cross-entropy (class balancing); they are rescaled to
-    average one, so the penalties mean the same with or without them.
-    """
+    """The penalised maximum-likelihood model; `start` warm-starts it (same columns)."""
     y = np.asarray(labels, dtype=np.int64)
-    weights = np.ones(rows.n_rows) if row_weights is None else np.asarray(row_weights, dtype=np.float64)
     n = float(rows.n_rows)
-    # one-hot labels, each row scaled by its weight over n: the loss is then a plain sum
-    target = np.zeros((rows.n_rows, n_classes))
-    target[np.arange(rows.n_rows), y] = weights / weights.mean() / n
-    row_scale = target.sum(axis=1, keepdims=True)
+    one_hot = np.zeros((rows.n_rows, n_classes))
+    one_hot[np.arange(rows.n_rows), y] = 1.0
 
     def smooth(model: Model) -> tuple[float, np.ndarray]:
         """The smooth part of the objective, and the log-probabilities it came from."""
         log_p = _log_softmax(model.scores(rows))
-        loss = -float((log_p * target).sum()) + 0.5 * l2 * float((model.weights**2).sum())
+        loss = -float((log_p * one_hot).sum()) / n + 0.5 * l2 * float((model.weights**2).sum())
         return loss, log_p
 
     def penalty(model: Model) -> float:
@@ -116,7 +110,7 @@ def fit(
     previous = smooth(current)[0] + penalty(current)
     for iteration in range(max_iterations):
         loss, log_p = smooth(momentum_point)
-        residual = np.exp(log_p) * row_scale - target
+        residual = (np.exp(log_p) - one_hot) / n
         grad_w = rows.t_dot(residual) + l2 * momentum_point.weights
         grad_b = residual.sum(axis=0)
         while True:

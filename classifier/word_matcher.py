@@ -29,10 +29,6 @@ class WordMatcher:
         # first character -> the lengths of the words starting with it, longest first
         self._lengths = {ch: tuple(sorted(found, reverse=True)) for ch, found in lengths.items()}
 
-    @property
-    def words(self) -> frozenset[str]:
-        return self._words
-
     def count(self, text: str) -> dict[str, int]:
         """Each lexicon word found in `text` (already folded) -> how many times."""
         counts: dict[str, int] = {}

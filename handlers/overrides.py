@@ -22,6 +22,12 @@ COLUMNS = ("id", "text", "category", "urgency", "district", "note")
 _FIELD_NAMES = {"category": "类别", "urgency": "紧急程度"}
 
 
+def _change(data: dict[str, Any]) -> str:
+    """类别 其他→寻医买药: what one correction changed, for the note column."""
+    field = str(data.get("field"))
+    return f"{_FIELD_NAMES.get(field, field)} {data.get('old')}→{data.get('new')}"
+
+
 def override_examples(session: Session) -> list[dict[str, Any]]:
     """One labelled example per corrected case, in the order of the cases' last correction."""
     events = session.scalars(
@@ -38,17 +44,15 @@ def override_examples(session: Session) -> list[dict[str, Any]]:
     for corrections in by_case.values():
         case: Case = corrections[0].case
         latest = corrections[-1].data or {}
-        changes = [
-            f"{_FIELD_NAMES.get(str(e.data.get('field')), e.data.get('field'))} {e.data.get('old')}→{e.data.get('new')}"
-            for e in corrections
-            if e.data
-        ]
-        rows.append({
-            "id": case.number,
-            "text": latest.get("problem") or case.problem,
-            "category": case.category,
-            "urgency": case.urgency,
-            "district": case.district or "",
-            "note": "; ".join(changes),
-        })
+        changes = [_change(e.data) for e in corrections if e.data]
+        rows.append(
+            {
+                "id": case.number,
+                "text": latest.get("problem") or case.problem,
+                "category": case.category,
+                "urgency": case.urgency,
+                "district": case.district or "",
+                "note": "; ".join(changes),
+            }
+        )
     return rows

@@ -33,7 +33,9 @@ def gov_classifier(gov_taxonomy):
     return get_classifier(gov_taxonomy)
 
 
-def test_it_loads_with_seven_learned_categories_a_fallback_and_the_default_s_districts(gov_taxonomy, taxonomy):
+def test_it_loads_with_seven_learned_categories_a_fallback_and_the_default_s_districts(
+    gov_taxonomy, taxonomy
+):
     assert gov_taxonomy.name == "gov-12345" and gov_taxonomy.platform == "郑在崛起·一帮到底"
     assert gov_taxonomy.category_names == [*LABELS, "其他"]
     assert gov_taxonomy.category_scoring == "linear"
@@ -85,15 +87,25 @@ def test_urgency_and_districts_work_as_in_the_default(gov_classifier):
 
 
 def test_the_whole_dialogue_files_a_case(gov_taxonomy, gov_classifier, settings, database, clock):
-    services = Services(settings=settings, taxonomy=gov_taxonomy, classifier_instance=gov_classifier,
-                        db=database, cipher=FieldCipher(["gov-test-secret-key-that-is-long-enough-0123"]),
-                        clock=clock)
+    services = Services(
+        settings=settings,
+        taxonomy=gov_taxonomy,
+        classifier_instance=gov_classifier,
+        db=database,
+        cipher=FieldCipher(["gov-test-secret-key-that-is-long-enough-0123"]),
+        clock=clock,
+    )
     citizen = Citizen(services, user="g1")
     assert "郑在崛起·一帮到底" in citizen.says("嗯")
     number = citizen.files("小区楼下的烧烤店每天营业到凌晨，油烟和噪音太大", district="二七区")
     with services.db.reading() as session:
         case = session.scalars(select(Case).where(Case.number == number)).one()
-    assert (case.category, case.urgency, case.district, case.status) == ("环境保护", "一般", "二七区", "received")
+    assert (case.category, case.urgency, case.district, case.status) == (
+        "环境保护",
+        "一般",
+        "二七区",
+        "received",
+    )
     assert services.taxonomy.departments_for(case.category, case.district)[0] == "市生态环境局"
     assert "环境保护" in citizen.says(f"查看进度 {number}")
 
@@ -103,8 +115,14 @@ def test_classify_and_eval_commands_use_it_through_the_setting(tmp_path):
     env.update(YIBANG_DATA_DIR=str(tmp_path), YIBANG_TAXONOMY=str(GOV_TAXONOMY))
 
     def yibang(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=env,
-                              timeout=120, check=False)
+        return subprocess.run(
+            [sys.executable, "-m", "bot", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            check=False,
+        )
 
     result = yibang("classify", "公司拖欠工资三个月了")
     assert result.returncode == 0, result.stderr
@@ -123,7 +141,9 @@ def test_classify_and_eval_commands_use_it_through_the_setting(tmp_path):
     assert metrics["category_macro_f1"] == round(2 / 3, 4)  # 环境保护 scores 0; 其他 is no category here
 
 
-@pytest.mark.skipif(not (SHARED_DATA / "gov-messages" / "test.csv").exists(), reason="shared data not present")
+@pytest.mark.skipif(
+    not (SHARED_DATA / "gov-messages" / "test.csv").exists(), reason="shared data not present"
+)
 def test_public_test_set_macro_f1(gov_classifier):
     metrics = evaluate(gov_classifier, read_labelled_csv(SHARED_DATA / "gov-messages" / "test.csv"))
     assert metrics["n"] == 1675

@@ -168,7 +168,9 @@ def test_a_scoring_method_is_part_of_the_classifier_cache_key():
     from classifier.classifier import taxonomy_key
 
     taxonomy = load_taxonomy(GOV_TAXONOMY)
-    assert taxonomy_key(taxonomy) != taxonomy_key(taxonomy.model_copy(update={"category_scoring": "keywords"}))
+    assert taxonomy_key(taxonomy) != taxonomy_key(
+        taxonomy.model_copy(update={"category_scoring": "keywords"})
+    )
 
 
 def test_lexicon_file_is_readable_and_reads_back_the_same(learned):
@@ -182,7 +184,9 @@ def test_lexicon_file_is_readable_and_reads_back_the_same(learned):
 
 
 def test_odd_words_are_quoted_so_they_read_back():
-    lexicon = Lexicon(categories=[Category(name="出行", bias=0.5, keywords={"120": 1.0, "yes": 0.5, "a:b": -1.0})])
+    lexicon = Lexicon(
+        categories=[Category(name="出行", bias=0.5, keywords={"120": 1.0, "yes": 0.5, "a:b": -1.0})]
+    )
     assert parse_lexicon(render_lexicon(lexicon), "x").categories == lexicon.categories
 
 
@@ -196,10 +200,12 @@ def test_a_broken_lexicon_names_the_problem():
 
 def test_merge_replaces_categories_keeps_the_rest_and_round_trips(tmp_path):
     original = GOV_TAXONOMY.read_text(encoding="utf-8")
-    lexicon = Lexicon(categories=[
-        Category(name="交通运输", bias=0.25, keywords={"公交车": 3.5, "地铁": 2.0, "学校": -1.5}),
-        Category(name="教育文体", bias=-0.25, keywords={"学校": 4.0, "老师": 2.5}),
-    ])
+    lexicon = Lexicon(
+        categories=[
+            Category(name="交通运输", bias=0.25, keywords={"公交车": 3.5, "地铁": 2.0, "学校": -1.5}),
+            Category(name="教育文体", bias=-0.25, keywords={"学校": 4.0, "老师": 2.5}),
+        ]
+    )
     merged = merge_lexicon(lexicon, original, "gov-12345.yaml")
     path = tmp_path / "merged.yaml"
     path.write_text(merged, encoding="utf-8")
@@ -209,7 +215,9 @@ def test_merge_replaces_categories_keeps_the_rest_and_round_trips(tmp_path):
     assert by_name["交通运输"].keywords == {"公交车": 3.5, "地铁": 2.0, "学校": -1.5}
     assert by_name["交通运输"].bias == 0.25
     assert by_name["交通运输"].description  # kept from the taxonomy
-    assert by_name["城乡建设"].keywords == load_taxonomy(GOV_TAXONOMY).categories[0].keywords  # not in lexicon
+    assert (
+        by_name["城乡建设"].keywords == load_taxonomy(GOV_TAXONOMY).categories[0].keywords
+    )  # not in lexicon
     # everything after the categories, comments included, is untouched
     tail = original[original.index("\n# ----", original.index("\ncategories:")) :]
     assert merged.endswith(tail)
@@ -235,7 +243,9 @@ def test_merge_into_a_keywords_taxonomy_switches_it_to_linear(tmp_path):
 def test_merge_refuses_a_result_that_would_not_load():
     lexicon = Lexicon(categories=[Category(name="交通运输", keywords={"地铁": 1.0})])
     with pytest.raises(ConfigError, match="would not load"):
-        merge_lexicon(lexicon, GOV_TAXONOMY.read_text(encoding="utf-8").replace("fallback: 其他", "fallback: 无"), "x")
+        merge_lexicon(
+            lexicon, GOV_TAXONOMY.read_text(encoding="utf-8").replace("fallback: 其他", "fallback: 无"), "x"
+        )
 
 
 # ---------------------------------------------------------------- the command line
@@ -251,8 +261,14 @@ def _write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
 def _yibang(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("YIBANG_")}
     env["YIBANG_DATA_DIR"] = str(tmp_path / "data")
-    return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=env,
-                          timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
 
 
 @pytest.mark.parametrize("shape", ["text,category", "subject,detail,label"])
@@ -261,21 +277,40 @@ def test_learn_command_writes_a_lexicon_and_merges_it(tmp_path, shape):
     rows = synthetic_rows(2, 15)
     train = tmp_path / "train.csv"
     if shape == "text,category":
-        _write_csv(train, ["text", "category", "urgency", "district"], [[t, names[c], "一般", ""] for t, c in rows])
+        _write_csv(
+            train, ["text", "category", "urgency", "district"], [[t, names[c], "一般", ""] for t, c in rows]
+        )
     else:
-        _write_csv(train, ["id", "subject", "detail", "label"],
-                   [[str(i), t[:8], t[8:], names[c]] for i, (t, c) in enumerate(rows)])
+        _write_csv(
+            train,
+            ["id", "subject", "detail", "label"],
+            [[str(i), t[:8], t[8:], names[c]] for i, (t, c) in enumerate(rows)],
+        )
     taxonomy = tmp_path / "gov.yaml"
     taxonomy.write_text(GOV_TAXONOMY.read_text(encoding="utf-8"), encoding="utf-8")
     out = tmp_path / "lexicon.yaml"
-    result = _yibang(["learn", "--train", str(train), "--out", str(out), "--taxonomy", str(taxonomy),
-                      "--merge-into", str(taxonomy)], tmp_path)
+    result = _yibang(
+        [
+            "learn",
+            "--train",
+            str(train),
+            "--out",
+            str(out),
+            "--taxonomy",
+            str(taxonomy),
+            "--merge-into",
+            str(taxonomy),
+        ],
+        tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     assert summary["rows"] == len(rows) and set(summary["keywords"]) == set(names.values())
     assert summary["examples"] == (2 * len(rows) if shape == "subject,detail,label" else len(rows))
     assert "round 1" in result.stderr and "merged into" in result.stderr  # progress and logs on stderr
-    assert {c.name for c in parse_lexicon(out.read_text(encoding="utf-8"), "x").categories} == set(names.values())
+    assert {c.name for c in parse_lexicon(out.read_text(encoding="utf-8"), "x").categories} == set(
+        names.values()
+    )
     merged = load_taxonomy(taxonomy)
     assert merged.categories[merged.category_names.index("教育文体")].keywords["老师"] > 0
 
@@ -283,17 +318,26 @@ def test_learn_command_writes_a_lexicon_and_merges_it(tmp_path, shape):
 def test_learn_refuses_labels_that_are_not_categories(tmp_path):
     train = tmp_path / "train.csv"
     _write_csv(train, ["text", "category"], [["公交车晚点", "公交"], ["学校收费", "学校"]])
-    result = _yibang(["learn", "--train", str(train), "--out", str(tmp_path / "x.yaml"),
-                      "--taxonomy", str(GOV_TAXONOMY)], tmp_path)
+    result = _yibang(
+        ["learn", "--train", str(train), "--out", str(tmp_path / "x.yaml"), "--taxonomy", str(GOV_TAXONOMY)],
+        tmp_path,
+    )
     assert result.returncode == 2 and "公交" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_lexicon_merge_command(tmp_path):
     lexicon = tmp_path / "lexicon.yaml"
-    lexicon.write_text(render_lexicon(Lexicon(categories=[
-        Category(name="交通运输", bias=0.2, keywords={"公交车": 3.0}),
-        Category(name="环境保护", bias=-0.2, keywords={"噪音": 3.0}),
-    ])), encoding="utf-8")
+    lexicon.write_text(
+        render_lexicon(
+            Lexicon(
+                categories=[
+                    Category(name="交通运输", bias=0.2, keywords={"公交车": 3.0}),
+                    Category(name="环境保护", bias=-0.2, keywords={"噪音": 3.0}),
+                ]
+            )
+        ),
+        encoding="utf-8",
+    )
     taxonomy = tmp_path / "gov.yaml"
     taxonomy.write_text(GOV_TAXONOMY.read_text(encoding="utf-8"), encoding="utf-8")
     result = _yibang(["lexicon", "merge", str(lexicon), "--into", str(taxonomy)], tmp_path)

@@ -21,7 +21,9 @@ def act(services, number, action):
         return action(desk, desk.case(number))
 
 
-def test_corrected_cases_become_examples_with_the_labels_staff_settled_on(citizen, neighbour, services, clock):
+def test_corrected_cases_become_examples_with_the_labels_staff_settled_on(
+    citizen, neighbour, services, clock
+):
     first = citizen.files("家里暖气不热，物业也不管，孩子冻感冒了", district="二七区")
     second = neighbour.files("小区门口的核酸点什么时候开？", district="金水区")
     untouched = citizen.files("地铁还开吗，想去郑州东站", district="中原区")
@@ -54,11 +56,22 @@ def test_overrides_export_command(tmp_path):
     env.update(YIBANG_DATA_DIR=str(tmp_path / "data"), YIBANG_SECRET_KEY="cli-test-secret-" + "x" * 32)
 
     def yibang(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
-                              env=env, timeout=120, check=False)
+        return subprocess.run(
+            [sys.executable, "-m", "bot", *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            check=False,
+        )
 
-    chat = yibang("console", "--user", "carol",
-                  stdin="我要求助\n王先生\n13912345678\n金水\n楼上天天半夜装修，吵得睡不着\n1\n")
+    chat = yibang(
+        "console",
+        "--user",
+        "carol",
+        stdin="我要求助\n王先生\n13912345678\n金水\n楼上天天半夜装修，吵得睡不着\n1\n",
+    )
     number = chat.stdout.split("已受理，编号 ", 1)[1].split("。", 1)[0]
     assert yibang("case", "recategorise", number, "--category", "其他").returncode == 0
     urgency = yibang("case", "urgency", number, "--level", "紧急")
