@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 from support import SHARED_DATA, Citizen
 
@@ -78,6 +80,15 @@ def test_plain_requests_go_to_their_category_with_evidence(gov_classifier, text,
 def test_nothing_to_go_on_is_left_to_a_person(gov_classifier):
     result = gov_classifier.classify("？？？").category
     assert (result.name, result.needs_review) == ("其他", True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(max_size=200))
+def test_any_text_is_classified(gov_classifier, text):
+    result = gov_classifier.classify(text).category
+    assert result.name in [*LABELS, "其他"]
+    assert 0.0 <= result.confidence <= 1.0
+    assert result.needs_review == (result.name == "其他")
 
 
 def test_urgency_and_districts_work_as_in_the_default(gov_classifier):
