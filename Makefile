@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test bench clean
+.PHONY: install run test lint bench clean
 
 install: $(STAMP)
 
@@ -20,9 +20,14 @@ run: install
 test: install
 	$(BIN)/python -m pytest
 
+lint: install
+	$(BIN)/ruff check .
+
 bench: install
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python benchmarks/dialogue.py
+	$(BIN)/python benchmarks/telegram_rate.py
+	$(BIN)/python benchmarks/wechat_callback.py
 	if test -d ../shared/data/gov-messages; then $(BIN)/python -m benchmarks.classifier; \
 	else echo "classifier benchmark skipped: ../shared/data/gov-messages is not here"; fi
 

@@ -22,7 +22,12 @@ from bot.channel import Channel
 from bot.console import ConsoleChat, prompt_lines
 from bot.dispatcher import Dispatcher, LogSender, Sender
 from bot.scheduler import PeriodicJob, build_scheduler
+from bot.sweeps import sweep_jobs
+from bot.telegram.channel import TelegramChannel
+from bot.watchdog import SchedulerWatchdog
 from bot.webapp import create_web_app
+from bot.wechat import WeChatChannel
+from bot.wecom import WeComChannel
 from handlers.services import Services
 
 log = logging.getLogger(__name__)
@@ -30,9 +35,21 @@ log = logging.getLogger(__name__)
 DISPATCH_EVERY_SECONDS = 2
 
 
-def configured_channels(services: Services) -> list[Channel]:
-    """The platforms this deployment has, from its settings."""
-    return []
+def configured_channels(services: Services, *, leader: bool = True) -> list[Channel]:
+    """The platforms this deployment has, from its settings.
+
+    `leader`: this is the one process that polls Telegram and registers its webhook and command menu
+    (`run`, and `serve` with its scheduler); web workers beside it and the lone scheduler are not.
+    """
+    settings = services.settings
+    channels: list[Channel] = []
+    if settings.telegram_configured:
+        channels.append(TelegramChannel(services, leader=leader))
+    if settings.wechat_configured:
+        channels.append(WeChatChannel(services))
+    if settings.wecom_configured:
+        channels.append(WeComChannel(services))
+    return channels
 
 
 def senders(services: Services, channels: list[Channel]) -> list[Sender]:
@@ -45,6 +62,7 @@ def senders(services: Services, channels: list[Channel]) -> list[Sender]:
 def periodic_jobs(services: Services, dispatcher: Dispatcher) -> list[PeriodicJob]:
     return [
         PeriodicJob("outbox-dispatch", dispatcher.run_once, IntervalTrigger(seconds=DISPATCH_EVERY_SECONDS)),
+        *sweep_jobs(services),
     ]
 
 
@@ -57,16 +75,22 @@ def web_app(services: Services, channels: list[Channel], *, with_scheduler: bool
     """The ASGI app; its lifespan starts the channels and (optionally) the scheduler."""
     routes = [route for channel in channels for route in channel.routes()]
     scheduler = scheduler_for(services, channels) if with_scheduler else None
+    # Without a scheduler here, one runs elsewhere (`yibang scheduler`); watch that it keeps beating.
+    watchdog = None if with_scheduler else SchedulerWatchdog(services, Dispatcher(services, senders(services, channels)))
 
     async def start() -> None:
         for channel in channels:
             await channel.start()
         if scheduler is not None:
             scheduler.start()
+        if watchdog is not None:
+            watchdog.start()
 
     async def stop() -> None:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
+        if watchdog is not None:
+            await watchdog.stop()
         for channel in reversed(channels):
             await channel.stop()
 
@@ -77,7 +101,25 @@ async def serve_web(services: Services, channels: list[Channel], host: str, port
                     with_scheduler: bool) -> None:
     app = web_app(services, channels, with_scheduler=with_scheduler)
     config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False)
-    await uvicorn.Server(config).serve()
+    server = uvicorn.Server(config)
+    await server.serve()
+    if not server.started:  # uvicorn has logged why (a channel that could not start, a port in use)
+        raise SystemExit(3)
+
+
+def serve_workers(services: Services, host: str, port: int, workers: int) -> None:
+    """Several web worker processes on one port (uvicorn's supervisor), none running the scheduler.
+
+    The schema is migrated here, once, and the Telegram webhook registered once, before the workers start.
+    """
+    settings = services.settings
+    if settings.telegram_configured and settings.telegram_webhook_url:
+        from bot.telegram.application import register_bot
+
+        asyncio.run(register_bot(settings, services.taxonomy.texts))
+    log.info("starting %d web workers on %s:%d; run `yibang scheduler` beside them", workers, host, port)
+    uvicorn.run("bot.asgi:worker_app", factory=True, host=host, port=port, workers=workers,
+                log_config=None, access_log=False)
 
 
 async def run_without_web(services: Services, channels: list[Channel]) -> None:
@@ -121,4 +163,5 @@ def run_service(services: Services) -> None:
 
 
 def run_scheduler(services: Services) -> None:
-    asyncio.run(run_without_web(services, []))
+    """Beside web workers: the channels only send (their outbox senders); the workers take updates."""
+    asyncio.run(run_without_web(services, configured_channels(services, leader=False)))

@@ -10,7 +10,7 @@ import csv
 import json
 import sys
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -24,6 +24,7 @@ app = typer.Typer(help="yibang (一帮到底): citizen help requests over Telegr
 case_app = typer.Typer(help="Staff work on cases: list, show, assign, note, resolve, …", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 staff_app = typer.Typer(help="Who may act on cases: add, remove, list.", no_args_is_help=True)
+telegram_app = typer.Typer(help="The Telegram bot: register its webhook.", no_args_is_help=True)
 lexicon_app = typer.Typer(help="Learned keyword lexicons: merge into a taxonomy file.", no_args_is_help=True)
 overrides_app = typer.Typer(
     help="Staff corrections of the classifier: export for `learn`.", no_args_is_help=True
@@ -31,6 +32,7 @@ overrides_app = typer.Typer(
 app.add_typer(case_app, name="case")
 app.add_typer(db_app, name="db")
 app.add_typer(staff_app, name="staff")
+app.add_typer(telegram_app, name="telegram")
 app.add_typer(lexicon_app, name="lexicon")
 app.add_typer(overrides_app, name="overrides")
 
@@ -70,7 +72,10 @@ def run() -> None:
     """The whole service in one process; with no platform configured, the terminal chat."""
     from bot.application import run_service
 
-    run_service(services())
+    try:
+        run_service(services())
+    except ConfigError as exc:
+        fail(str(exc))
 
 
 @app.command()
@@ -78,15 +83,26 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on (YIBANG_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (YIBANG_PORT).")] = None,
     no_scheduler: Annotated[bool, typer.Option("--no-scheduler", help="Run the web app only.")] = False,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes; more than 1 runs no scheduler "
+                                                     "(start one `yibang scheduler` beside them).")] = 1,
 ) -> None:
     """The web app (/wechat, /telegram, /healthz) with the scheduler in the same process."""
     import asyncio
 
-    from bot.application import configured_channels, serve_web
+    from bot.application import configured_channels, serve_web, serve_workers
 
     svc = services()
+    if workers > 1:
+        try:
+            serve_workers(svc, host or svc.settings.host, port or svc.settings.port, workers)
+        except ConfigError as exc:
+            fail(str(exc))
+        return
+    # Without the scheduler this is one of several workers: it does not poll Telegram or register the
+    # webhook (`yibang telegram set-webhook` does).
+    channels = configured_channels(svc, leader=not no_scheduler)
     asyncio.run(
-        serve_web(svc, configured_channels(svc), host or svc.settings.host, port or svc.settings.port,
+        serve_web(svc, channels, host or svc.settings.host, port or svc.settings.port,
                   with_scheduler=not no_scheduler)
     )
 
@@ -96,7 +112,43 @@ def scheduler() -> None:
     """Only the scheduler: outbox dispatch and every sweep (beside `serve --workers N`)."""
     from bot.application import run_scheduler
 
-    run_scheduler(services())
+    try:
+        run_scheduler(services())
+    except ConfigError as exc:
+        fail(str(exc))
+
+
+@app.command()
+def tick(
+    now: Annotated[str | None, typer.Option(
+        "--now", help="The time to run at, ISO 8601 with an offset (2022-01-10T11:05:00+08:00); default now.",
+    )] = None,
+) -> None:
+    """Run every sweep once and one outbox dispatch pass, then exit; prints what was done (JSON).
+
+    The sweeps: deadlines, revisits, the daily report. Safe beside a running scheduler: sweeps claim
+    their rows and never send twice.
+    """
+    import asyncio
+
+    from bot.application import configured_channels, senders
+    from bot.dispatcher import Dispatcher
+    from bot.sweeps import tick as tick_once
+    from handlers.clock import FrozenClock
+
+    svc = services(clock=FrozenClock(parse_moment(now)) if now else None)
+    dispatcher = Dispatcher(svc, senders(svc, configured_channels(svc)))
+    print_json(asyncio.run(tick_once(svc, dispatcher)))
+
+
+def parse_moment(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        fail(f"--now: not an ISO 8601 time: {value}")
+    if moment.tzinfo is None:
+        fail(f"--now: give the offset too, e.g. {value}+08:00")
+    return moment
 
 
 @app.command()
@@ -453,6 +505,21 @@ def stats(
 
 
 @app.command()
+def report(
+    day: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD (default: today).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Directory to write to (default: DATA_DIR/reports).")]
+    = None,
+) -> None:
+    """Write the daily report (text and bar chart PNG) to files and print their paths; sends nothing."""
+    from bot.sweeps import reports_dir, write_report_files
+
+    svc = services()
+    paths = write_report_files(svc, parse_day(day, svc), out or reports_dir(svc))
+    for path in paths:
+        typer.echo(str(path))
+
+
+@app.command()
 def export(
     xlsx: Annotated[Path, typer.Option("--xlsx", help="The workbook to write.")],
     start: Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD).")] = None,
@@ -532,6 +599,72 @@ def staff_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None
         return
     for member in listed:
         typer.echo(f"{member['who']:<24} {member['role']:<11} {member['source']:<9} {member['name']}")
+
+
+# ---------------------------------------------------------------- personal data
+
+
+@app.command()
+def rekey() -> None:
+    """Re-encrypt stored personal data under the newest YIBANG_SECRET_KEY (old keys in YIBANG_OLD_SECRET_KEYS)."""
+    from handlers.privacy import rekey as rekey_all
+
+    print_json(rekey_all(services()).as_dict())
+
+
+@app.command()
+def purge(
+    older_than: Annotated[int | None, typer.Option(help="Days (default YIBANG_RETENTION_DAYS).")] = None,
+) -> None:
+    """Anonymise the personal data of closed cases older than the retention period."""
+    from datetime import timedelta
+
+    from handlers.privacy import purge as purge_old
+
+    svc = services()
+    days = older_than if older_than is not None else svc.settings.retention_days
+    if days < 1:
+        fail("--older-than must be at least 1 day")
+    print_json(purge_old(svc, timedelta(days=days)).as_dict())
+
+
+@app.command()
+def erase(
+    case: Annotated[str | None, typer.Option(help="A case number of the citizen.")] = None,
+    phone: Annotated[str | None, typer.Option(help="The citizen's phone number.")] = None,
+) -> None:
+    """Erase a citizen's personal data on their request (all their cases; open ones are withdrawn)."""
+    from handlers.privacy import erase_citizen
+
+    if not case and not phone:
+        fail("give --case NUMBER or --phone NUMBER")
+    report = erase_citizen(services(), case_number=case, phone=phone)
+    if report.cases == 0 and report.conversations == 0:
+        fail("no citizen found for that case number or phone", 1)
+    print_json(report.as_dict())
+
+
+# ---------------------------------------------------------------- telegram
+
+
+@telegram_app.command("set-webhook")
+def telegram_set_webhook() -> None:
+    """Register YIBANG_TELEGRAM_WEBHOOK_URL (with its secret) and the command menu with Telegram."""
+    import asyncio
+
+    from bot.telegram.application import register_bot
+    from config import load_taxonomy
+
+    loaded = settings()
+    if loaded.telegram_token is None:
+        fail("YIBANG_TELEGRAM_TOKEN is not set: it is the bot's token from BotFather")
+    if loaded.telegram_webhook_url is None:
+        fail("YIBANG_TELEGRAM_WEBHOOK_URL is not set: the public https address of /telegram")
+    try:
+        asyncio.run(register_bot(loaded, load_taxonomy(loaded.taxonomy).texts))
+    except ConfigError as exc:
+        fail(str(exc))
+    typer.echo(f"webhook set to {loaded.telegram_webhook_url}", err=True)
 
 
 # ---------------------------------------------------------------- database

@@ -79,7 +79,8 @@ class LogSender:
 
 
 def render_staff_text(services: Services, item: OutboxItem) -> str:
-    """The text of a staff row: a case card rendered from the case as it is now, or a plain notice."""
+    """The text of a staff row: a case card rendered from the case as it is now, or the row's own text
+    (a notice, an escalation, the daily report — whose chart, payload "image", a sender may add as a photo)."""
     from handlers.staff_notices import render_card
     from storage.models import Case
 
@@ -122,14 +123,17 @@ class Dispatcher:
 
     def _record(self, item: OutboxItem, result: SendResult, now: datetime) -> None:
         with self.services.db.transaction() as session:
+            throttled = isinstance(result, RetryLater) and result.after is not None
             if isinstance(result, Sent):
                 outbox.mark_sent(session, item.id, now)
-            elif isinstance(result, GiveUp) or item.attempts >= self.max_attempts:
+            elif isinstance(result, GiveUp) or (item.attempts >= self.max_attempts and not throttled):
                 log.warning("outbox row %s (%s) failed for good: %s", item.id, item.channel, result.error)
                 outbox.mark_failed(session, item.id, now, result.error)
             else:
-                wait = result.after if result.after is not None else self.backoff(item.attempts)
-                outbox.mark_retry(session, item.id, now + timedelta(seconds=wait), result.error)
+                # A platform's "wait N seconds" (429, a robot's quota) is not a failure: it uses no attempt.
+                wait = result.after if throttled else self.backoff(item.attempts)
+                outbox.mark_retry(session, item.id, now + timedelta(seconds=wait), result.error,
+                                  refund_attempt=throttled)
 
     async def run_once(self) -> int:
         """Deliver what is due now; returns how many rows were attempted."""

@@ -13,6 +13,6 @@ def configure_logging(level: str = "INFO") -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         force=True,
     )
-    # Their request logs would print bot tokens in URLs.
-    for noisy in ("httpx", "httpcore", "apscheduler.executors.default", "jieba", "alembic"):
+    # Their request logs would print bot tokens in URLs (PTB's debug log too).
+    for noisy in ("httpx", "httpcore", "telegram", "apscheduler.executors.default", "jieba", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))

@@ -6,14 +6,18 @@ names the variable, because an operator sees the message, not the code.
 
 from __future__ import annotations
 
+import re
+from datetime import time
 from pathlib import Path
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from config.errors import ConfigError
 
 DEFAULT_TAXONOMY = Path(__file__).parent / "taxonomy" / "zhengzhou-2022.yaml"
+# Telegram's rule for setWebhook's secret_token: 1-256 characters A-Z, a-z, 0-9, _ and -.
+_WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
 class Settings(BaseSettings):
@@ -32,12 +36,18 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     case_prefix: str = Field("ZZ", pattern=r"^[A-Z]{1,6}$")
     log_level: str = "INFO"
+    # Per citizen: messages a minute, and how many may come at once.
+    rate_per_minute: float = Field(30, gt=0)
+    rate_burst: int = Field(10, ge=1)
+    # Closed cases older than this lose their personal data at `yibang purge`.
+    retention_days: int = Field(180, ge=1)
 
     telegram_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"
     telegram_staff_chat_id: int | None = None
     telegram_webhook_url: str | None = None
-    telegram_webhook_secret: SecretStr | None = None
+    # Checked even when absent: a webhook without a secret would take updates from anyone.
+    telegram_webhook_secret: SecretStr | None = Field(None, validate_default=True)
 
     wechat_token: SecretStr | None = None
     wechat_app_id: str | None = None
@@ -45,6 +55,11 @@ class Settings(BaseSettings):
     wechat_aes_key: SecretStr | None = None
     wechat_api_url: str = "https://api.weixin.qq.com/cgi-bin/"
     wechat_template_id: str | None = None
+    # A signed request older (or further in the future) than this is refused: a captured request cannot
+    # be replayed later. WeChat's own clock and ours agree within seconds.
+    wechat_max_age_seconds: int = Field(300, ge=10)
+    # WeChat waits 5 s for a passive reply; slower answers go out as customer-service messages.
+    wechat_reply_budget_seconds: float = Field(4.0, gt=0, lt=5)
 
     wecom_webhook_url: SecretStr | None = None
 
@@ -53,11 +68,38 @@ class Settings(BaseSettings):
     staff_handlers: str = ""
     staff_supervisors: str = ""
 
+    # timers
+    # The daily report goes to the staff group at this local time (YIBANG_TIMEZONE), "HH:MM".
+    report_time: time = time(17, 0)
+    # The command centre's Telegram chat: overdue cases are escalated there too, and it gets the report.
+    command_centre_chat_id: int | None = None
+
     @field_validator("secret_key")
     @classmethod
     def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) < 32:
             raise ValueError("must be at least 32 characters")
+        return value
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _webhook_needs_secret(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if value is None:
+            if info.data.get("telegram_webhook_url"):
+                raise ValueError(
+                    "required when YIBANG_TELEGRAM_WEBHOOK_URL is set: Telegram sends it with every update "
+                    "so that nobody else can post to /telegram (1-256 characters: A-Z a-z 0-9 _ -)"
+                )
+            return value
+        if not _WEBHOOK_SECRET.match(value.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z a-z 0-9 _ - (Telegram's rule)")
+        return value
+
+    @field_validator("wechat_aes_key")
+    @classmethod
+    def _encoding_aes_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) != 43:
+            raise ValueError("an EncodingAESKey has 43 characters (the official account shows it)")
         return value
 
     @property

@@ -162,14 +162,24 @@ class Department(_Strict):
 
 
 class Promise(_Strict):
+    """The deadlines of one urgency level, counted from filing, and how early staff are reminded."""
+
     contact: timedelta
     resolve: timedelta
     feedback: timedelta
+    # Staff are reminded this long before each deadline; urgent cases are reminded sooner.
+    remind_before: timedelta = timedelta(minutes=15)
 
-    @field_validator("contact", "resolve", "feedback", mode="before")
+    @field_validator("contact", "resolve", "feedback", "remind_before", mode="before")
     @classmethod
     def _duration(cls, value: Any) -> timedelta:
         return parse_duration(value)
+
+    @model_validator(mode="after")
+    def _reminder_before_deadlines(self) -> Promise:
+        if not timedelta(0) < self.remind_before < min(self.contact, self.resolve, self.feedback):
+            raise ValueError("remind_before must be more than 0 and shorter than every deadline")
+        return self
 
 
 class Dialogue(_Strict):

@@ -13,6 +13,7 @@ class Texts(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     # greeting and help
+    rate_limited: str
     welcome: str
     help: str
     greeting: str
@@ -129,3 +130,81 @@ class Texts(BaseModel):
     staff_done: str
     staff_not_allowed: str
     staff_card_status: str
+    staff_queue_header: str
+    staff_queue_item: str
+    staff_queue_empty: str
+    staff_stats: str
+    staff_case_timeline: str
+    # wechat
+    # a template message, when a push comes after WeChat's 48-hour customer-service window
+    wechat_template_first: str
+    wechat_template_remark: str
+    # staff must phone a citizen WeChat can no longer reach
+    wechat_staff_phone_call: str
+    wechat_unreachable_window: str
+    wechat_unreachable_unsubscribed: str
+    wechat_unreachable_template_failed: str
+    # a staff card longer than a WeCom robot message may be
+    wecom_truncated: str
+
+    # timers
+    # deadlines: their names, the reminder and the escalation (staff group, command centre), the timeline
+    deadline_contact: str
+    deadline_resolve: str
+    deadline_feedback: str
+    staff_deadline_reminder: str
+    staff_deadline_overdue: str
+    command_centre_overdue: str
+    event_overdue: str
+    # 回访 (revisit): the question, its one-tap answers, what follows each answer
+    revisit_prompt: str
+    choice_revisit_solved: str
+    choice_revisit_partly: str
+    choice_revisit_unsolved: str
+    revisit_ask_satisfaction: str
+    choice_satisfied: str
+    choice_fairly_satisfied: str
+    choice_dissatisfied: str
+    revisit_ask_still_wrong: str
+    revisit_passed_on: str
+    revisit_thanks: str
+    revisit_over: str
+    citizen_revisit_unanswered: str
+    staff_revisit_reopened: str
+    staff_revisit_comment: str
+    event_revisit_sent: str
+    event_revisit_answer: str
+    event_revisit_reopened: str
+    event_revisit_comment: str
+    event_revisit_closed: str
+    event_revisit_unanswered: str
+    event_revisit_unrated: str
+    event_revisit_impossible: str
+    # the daily report: its text and its chart
+    report_text: str
+    report_category: str
+    report_minutes: str
+    report_no_figure: str
+    report_chart_title: str
+    report_chart_intake: str
+    report_chart_work: str
+    report_bar_intake: str
+    report_bar_closed: str
+    report_bar_urgent_closed: str
+    report_bar_overdue: str
+    report_bar_contact_overdue: str
+    report_bar_open: str
+    # operations: what staff are told when delivery or the scheduler fails
+    staff_dead_letter: str
+    staff_scheduler_stalled: str
+
+    # telegram
+    # said when handling failed (the database is down): the citizen should send again later
+    telegram_busy: str
+    # an edited message is not handled again; the citizen is told how to correct instead
+    telegram_edit_ignored: str
+    # command descriptions registered with setMyCommands (the menu beside the input field)
+    telegram_command_start: str
+    telegram_command_help_request: str
+    telegram_command_progress: str
+    telegram_command_cancel: str

@@ -38,5 +38,6 @@ def warn_if_dangerous(turn: Turn, text: str, classification: Classification) -> 
         ),
         dedupe_key=f"danger:{incoming.channel}:{incoming.message_id}",
         now=turn.now,
+        urgent=True,
     )
     return True

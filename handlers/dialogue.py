@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
-from handlers import danger, intake, messages, progress, supplement
+from handlers import danger, intake, messages, progress, revisit_answers, supplement
 from handlers.filing import file_case
 from handlers.intents import Command, Intent, is_greeting, recognise
 from handlers.turn import IDLE, Turn
@@ -30,6 +31,8 @@ class Step:
     on_choice: Callable[[Turn, int], None] | None = None
     # extra words accepted for a choice: 是/好/确认 for the first, …
     synonyms: Callable[[Turn], dict[str, int]] | None = None
+    # how long the conversation may wait at this step (default: the dialogue's conversation_ttl)
+    lifetime: Callable[[Turn], timedelta] | None = None
 
 
 STEPS: dict[str, Step] = {}
@@ -146,7 +149,7 @@ def _menu_choice(turn: Turn, index: int) -> None:
 def _free_text(turn: Turn, text: str) -> None:
     """A message outside any form: a greeting, more about an open case, or a new problem."""
     turn.go(IDLE)
-    classification = turn.services.classifier.classify(text) if meaningful_length(text) >= 2 else None
+    classification = turn.services.classify(text) if meaningful_length(text) >= 2 else None
     dangerous = classification is not None and bool(classification.urgency.danger)
     if not dangerous and is_greeting(text, turn.taxonomy.commands):
         _menu(turn, "greeting")
@@ -189,9 +192,13 @@ def _slot_text(turn: Turn, text: str) -> None:
 
 def _is_emergency_story(turn: Turn, text: str) -> bool:
     dialogue = turn.taxonomy.dialogue
-    if isinstance(parse_problem(text, dialogue.problem_min, dialogue.problem_max), Reject):
+    letters = sum(1 for ch in text if ch.isalpha())
+    # A name, a phone or a district is shorter than any story; only a story is worth classifying here.
+    if letters < dialogue.problem_min or isinstance(
+        parse_problem(text, dialogue.problem_min, dialogue.problem_max), Reject
+    ):
         return False
-    return bool(turn.services.classifier.classify(text).urgency.danger)
+    return bool(turn.services.classify(text).urgency.danger)
 
 
 def _slot_choice(turn: Turn, index: int) -> None:
@@ -376,4 +383,30 @@ register(
         choices=supplement.choices,
         on_choice=supplement.choose,
     ),
+)
+
+# 回访: the revisit sweep asks; the answers are handled here, each a step waiting as long as a revisit does
+register(
+    revisit_answers.REVISIT,
+    Step(
+        on_text=_unknown_choice(revisit_answers.reprompt),
+        reprompt=revisit_answers.reprompt,
+        choices=revisit_answers.answer_choices,
+        on_choice=revisit_answers.answer,
+        lifetime=revisit_answers.lifetime,
+    ),
+)
+register(
+    revisit_answers.SATISFACTION,
+    Step(
+        on_text=_unknown_choice(revisit_answers.reprompt),
+        reprompt=revisit_answers.reprompt,
+        choices=revisit_answers.satisfaction_choices,
+        on_choice=revisit_answers.rate,
+        lifetime=revisit_answers.lifetime,
+    ),
+)
+register(
+    revisit_answers.STILL_WRONG,
+    Step(on_text=revisit_answers.still_wrong, reprompt=revisit_answers.reprompt, lifetime=revisit_answers.lifetime),
 )

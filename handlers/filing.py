@@ -6,16 +6,19 @@ outbox row that tells staff commits with it (DESIGN §3).
 
 from __future__ import annotations
 
+from sqlalchemy import insert
+
 from handlers import staff_notices
 from handlers.case_states import Status
-from handlers.timeline import CITIZEN, add_event
+from handlers.timeline import CITIZEN
 from handlers.turn import Turn
 from handlers.wording import duration
 from storage.cases import next_case_number
-from storage.models import Case
+from storage.models import Case, CaseEvent
 
 
-def file_case(turn: Turn) -> Case:
+def file_case(turn: Turn) -> str:
+    """File the confirmed form; returns the case number."""
     services = turn.services
     taxonomy = services.taxonomy
     cipher = services.cipher
@@ -23,56 +26,59 @@ def file_case(turn: Turn) -> Case:
     now = turn.now
     conversation = turn.conversation
 
-    classification = services.classifier.classify(slots["problem"])
+    classification = services.classify(slots["problem"])
     urgent = bool(slots.get("danger")) or classification.urgency.urgent
     urgency = taxonomy.urgency.urgent if urgent else taxonomy.urgency.normal
     promise = taxonomy.promise[urgency]
     number = next_case_number(turn.session, services.settings.case_prefix, services.local(now).date())
 
-    case = Case(
-        number=number,
-        channel=conversation.channel,
-        user_key=conversation.user_key,
-        chat_key=conversation.chat_key,
-        name_enc=cipher.encrypt(slots["name"]),
-        phone_enc=cipher.encrypt(slots["phone"]),
-        phone_index=cipher.index(slots["phone"]),
-        district=slots["district"],
-        category=classification.category.name,
-        category_confidence=classification.category.confidence,
-        needs_review=classification.category.needs_review,
-        urgency=urgency,
-        urgent=urgent,
-        evidence=classification.evidence(),
-        problem=slots["problem"],
-        attachments=list(slots.get("attachments", [])),
-        status=Status.RECEIVED.value,
-        created_at=now,
-        updated_at=now,
-        contact_due=now + promise.contact,
-        resolve_due=now + promise.resolve,
-        feedback_due=now + promise.feedback,
-        alerts=[],
-        staff_messages={},
+    values = {
+        "number": number,
+        "channel": conversation.channel,
+        "user_key": conversation.user_key,
+        "chat_key": conversation.chat_key,
+        "name_enc": cipher.encrypt(slots["name"]),
+        "phone_enc": cipher.encrypt(slots["phone"]),
+        "phone_index": cipher.index(slots["phone"]),
+        "district": slots["district"],
+        "category": classification.category.name,
+        "category_confidence": classification.category.confidence,
+        "needs_review": classification.category.needs_review,
+        "urgency": urgency,
+        "urgent": urgent,
+        "evidence": classification.evidence(),
+        "problem": slots["problem"],
+        "attachments": list(slots.get("attachments", [])),
+        "status": Status.RECEIVED.value,
+        "created_at": now,
+        "updated_at": now,
+        "contact_due": now + promise.contact,
+        "resolve_due": now + promise.resolve,
+        "feedback_due": now + promise.feedback,
+        "alerts": [],
+        "needs_phone_call": False,
+        "staff_messages": {},
+    }
+    # Core statements, not the ORM: filing is the busiest write and needs nothing the ORM tracks.
+    case_id = turn.session.execute(insert(Case.__table__).returning(Case.id), values).scalar_one()
+    turn.session.execute(
+        insert(CaseEvent.__table__),
+        {
+            "case_id": case_id,
+            "at": now,
+            "kind": "received",
+            "actor": CITIZEN,
+            "public": True,
+            "text": turn.texts.event_received,
+            "to_status": Status.RECEIVED.value,
+            "data": {"district_prefilled": bool(slots.get("district_prefilled"))},
+        },
     )
-    turn.session.add(case)
-    turn.session.flush()
-    add_event(
-        turn.session,
-        case,
-        kind="received",
-        actor=CITIZEN,
-        at=now,
-        public=True,
-        text=turn.texts.event_received,
-        to_status=Status.RECEIVED.value,
-        data={"district_prefilled": bool(slots.get("district_prefilled"))},
-    )
-    staff_notices.announce_case(turn.session, services, case, now)
+    staff_notices.announce_case(turn.session, services, case_id, now, urgent=urgent)
 
     # Saved for next time: a returning citizen is offered this contact.
-    conversation.contact_name_enc = case.name_enc
-    conversation.contact_phone_enc = case.phone_enc
+    conversation.contact_name_enc = values["name_enc"]
+    conversation.contact_phone_enc = values["phone_enc"]
 
     turn.say(
         "filed",
@@ -83,4 +89,4 @@ def file_case(turn: Turn) -> Case:
     )
     if urgent:
         turn.say("filed_urgent")
-    return case
+    return number

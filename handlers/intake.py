@@ -154,7 +154,7 @@ def set_value(turn: Turn, name: str, value: Any) -> None:
 
 def _after_problem(turn: Turn, problem: str) -> None:
     """The problem text may name the district, and may point to danger to life."""
-    classification = turn.services.classifier.classify(problem)
+    classification = turn.services.classify(problem)
     danger.warn_if_dangerous(turn, problem, classification)
     if not turn.slots.get("district") and classification.district.name:
         turn.slots["district"] = classification.district.name
@@ -191,7 +191,7 @@ def edit_choices(turn: Turn) -> tuple[str, ...]:
 
 def ask_confirm(turn: Turn) -> None:
     slots = turn.slots
-    classification = turn.services.classifier.classify(slots["problem"])
+    classification = turn.services.classify(slots["problem"])
     urgency = turn.taxonomy.urgency.urgent if slots.get("danger") else classification.urgency.level
     category = classification.category.name
     if classification.category.needs_review:

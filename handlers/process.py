@@ -11,10 +11,11 @@ import logging
 
 from handlers import dialogue
 from handlers.messages import Incoming, Outcome, Reply
+from handlers.rate_limit import take_token
 from handlers.services import Services
 from handlers.turn import IDLE, Turn
 from storage import inbox
-from storage.conversations import lock_conversation
+from storage.conversations import lock_conversation, save_conversation
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,16 @@ def handle(services: Services, incoming: Incoming) -> Outcome:
         if seen:
             earlier = cipher.decrypt_json(stored) or []
             return Outcome([Reply.from_dict(item) for item in earlier], duplicate=True)
+        allowed, conversation.rate_tokens = take_token(
+            conversation.rate_tokens,
+            conversation.rate_at,
+            now,
+            per_minute=services.settings.rate_per_minute,
+            burst=services.settings.rate_burst,
+        )
+        conversation.rate_at = now
+        if not allowed:
+            return _slow_down(services, session, conversation, incoming, now)
         turn = Turn(
             services=services,
             session=session,
@@ -39,6 +50,7 @@ def handle(services: Services, incoming: Incoming) -> Outcome:
         )
         dialogue.respond(turn)
         _save(turn)
+        save_conversation(session, conversation)
         replies = turn.all_replies()
         inbox.record(
             session, incoming.channel, incoming.message_id, now, cipher.encrypt_json([r.to_dict() for r in replies])
@@ -47,12 +59,25 @@ def handle(services: Services, incoming: Incoming) -> Outcome:
     return Outcome(replies)
 
 
+def _slow_down(services: Services, session, conversation, incoming: Incoming, now) -> Outcome:
+    """Too many messages too fast: say so, change nothing else, and remember the answer for retries."""
+    log.info("rate limit: a %s citizen is sending too fast", incoming.channel)
+    save_conversation(session, conversation)
+    replies = [Reply(services.taxonomy.texts.rate_limited)]
+    inbox.record(session, incoming.channel, incoming.message_id, now,
+                 services.cipher.encrypt_json([r.to_dict() for r in replies]))
+    return Outcome(replies)
+
+
 def _save(turn: Turn) -> None:
     conversation = turn.conversation
     conversation.slots_enc = turn.services.cipher.encrypt_json(turn.slots) if turn.slots else None
     conversation.version += 1
     conversation.updated_at = turn.now
+    step = dialogue.STEPS.get(turn.step)
     if turn.step == IDLE:
         conversation.expires_at = None
+    elif step is not None and step.lifetime is not None:
+        conversation.expires_at = turn.now + step.lifetime(turn)
     else:
         conversation.expires_at = turn.now + turn.taxonomy.dialogue.conversation_ttl

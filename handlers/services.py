@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -13,6 +13,8 @@ from config import Settings, Taxonomy, load_taxonomy
 from handlers.clock import Clock, SystemClock
 from storage import Database, FieldCipher
 from storage.encryption import secret_keys
+
+VERDICT_CACHE_SIZE = 2048
 
 
 class CaseClassifier(Protocol):
@@ -40,6 +42,14 @@ class Services:
     db: Database
     cipher: FieldCipher
     clock: Clock = field(default_factory=SystemClock)
+
+    def __post_init__(self) -> None:
+        # One problem text is read at the problem step, for the summary and at filing; a verdict is
+        # deterministic, so it is remembered (lru_cache is thread-safe).
+        self.classify = lru_cache(maxsize=VERDICT_CACHE_SIZE)(self._classify)
+
+    def _classify(self, text: str) -> Classification:
+        return self.classifier.classify(text)
 
     @property
     def classifier(self) -> CaseClassifier:

@@ -17,25 +17,35 @@ from storage.encryption import mask_name, mask_phone, redact_phones
 from storage.models import Case
 
 
-def announce_case(session: Session, services: Services, case: Case, now: datetime) -> None:
+def announce_case(session: Session, services: Services, case_id: int, now: datetime, *, urgent: bool) -> None:
     for destination in services.staff_destinations:
         outbox.enqueue(
             session,
             channel=destination.channel,
             target=destination.target,
-            payload={"kind": "case_card", "case_id": case.id},
-            dedupe_key=f"card:{case.id}:{destination.channel}:{destination.target}",
+            payload={"kind": "case_card", "case_id": case_id},
+            dedupe_key=f"card:{case_id}:{destination.channel}:{destination.target}",
             now=now,
-            case_id=case.id,
+            case_id=case_id,
+            urgent=urgent,
         )
 
 
 def tell_staff(
-    session: Session, services: Services, text: str, *, dedupe_key: str, now: datetime, case_id: int | None = None
-) -> None:
-    """A plain message to every staff destination (alerts, supplements, escalations)."""
+    session: Session,
+    services: Services,
+    text: str,
+    *,
+    dedupe_key: str,
+    now: datetime,
+    case_id: int | None = None,
+    urgent: bool = False,
+) -> int:
+    """A plain message to every staff destination (alerts, supplements, escalations); returns how many
+    rows were new (0 when this notice was queued before)."""
+    queued = 0
     for destination in services.staff_destinations:
-        outbox.enqueue(
+        queued += outbox.enqueue(
             session,
             channel=destination.channel,
             target=destination.target,
@@ -43,7 +53,9 @@ def tell_staff(
             dedupe_key=f"{dedupe_key}:{destination.channel}:{destination.target}",
             now=now,
             case_id=case_id,
+            urgent=urgent,
         )
+    return queued
 
 
 def render_card(services: Services, case: Case) -> str:

@@ -12,7 +12,7 @@ from config.taxonomy import Taxonomy
 from config.texts import Texts
 from handlers.messages import Choice, Incoming, Reply
 from handlers.services import Services
-from storage.models import Conversation
+from storage.conversations import ConversationState
 
 IDLE = "idle"
 
@@ -21,7 +21,7 @@ IDLE = "idle"
 class Turn:
     services: Services
     session: Session
-    conversation: Conversation
+    conversation: ConversationState
     incoming: Incoming
     now: datetime
     slots: dict[str, Any]

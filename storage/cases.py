@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from storage.dialects import insert
+from storage.dialects import prepared
 from storage.models import Case, CaseCounter, CaseFollower
 
 
@@ -19,13 +19,19 @@ def next_case_number(session: Session, prefix: str, day: date) -> str:
     lock it takes is held until the case is committed, and a rolled-back filing gives its number back.
     """
     key = f"{prefix}{day:%Y%m%d}"
-    statement = insert(session, CaseCounter).values(key=key, last=1)
-    statement = statement.on_conflict_do_update(
-        index_elements=["key"], set_={"last": CaseCounter.last + 1}
-    ).returning(CaseCounter.last)
-    last = session.execute(statement).scalar_one()
+    last = session.execute(prepared(session, "cases.next_number", _next_number), {"key": key}).scalar_one()
     width = max(4, len(str(last)))
     return f"{key}-{last:0{width}d}"
+
+
+def _next_number(insert):
+    counters = CaseCounter.__table__
+    return (
+        insert(counters)
+        .values(key=bindparam("key"), last=1)
+        .on_conflict_do_update(index_elements=["key"], set_={"last": counters.c.last + 1})
+        .returning(counters.c.last)
+    )
 
 
 def case_by_number(session: Session, number: str, *, lock: bool = False) -> Case | None:
@@ -33,6 +39,14 @@ def case_by_number(session: Session, number: str, *, lock: bool = False) -> Case
     if lock:
         statement = statement.with_for_update()
     return session.scalars(statement).one_or_none()
+
+
+def record_staff_message(session: Session, case_id: int, channel: str, ref: str) -> None:
+    """Where the staff card of a case was posted on a channel ("chat:message"), so it can be edited in place."""
+    case = session.get(Case, case_id, with_for_update=True)
+    if case is not None:
+        # A new dict: the JSON column notices a reassignment, not a change inside it.
+        case.staff_messages = {**(case.staff_messages or {}), channel: ref}
 
 
 def cases_of_citizen(session: Session, channel: str, user_key: str) -> Sequence[Case]:

@@ -11,6 +11,8 @@ import contextlib
 import fcntl
 import logging
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from functools import cached_property
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -64,9 +66,20 @@ class Database:
             self.engine = create_engine(
                 self.url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
             )
+        self.pool_size = 1 if self.is_sqlite else pool_size
         self._read_engine = self.engine.execution_options(yibang_read_only=True)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)
+
+    @cached_property
+    def writers(self) -> ThreadPoolExecutor:
+        """Threads for message transactions, as many as can write at once.
+
+        SQLite lets one writer in at a time; more threads would only wait on its lock (and SQLite's busy
+        handler sleeps while it waits, which is where latency goes). PostgreSQL takes one per pooled
+        connection.
+        """
+        return ThreadPoolExecutor(max_workers=self.pool_size, thread_name_prefix="yibang-db")
 
     @property
     def dialect(self) -> str:
@@ -122,4 +135,6 @@ class Database:
                     connection.commit()
 
     def dispose(self) -> None:
+        if "writers" in self.__dict__:
+            self.writers.shutdown(wait=False)
         self.engine.dispose()

@@ -1,15 +1,35 @@
-"""The few statements that differ between SQLite and PostgreSQL: INSERT … ON CONFLICT."""
+"""The few statements that differ between SQLite and PostgreSQL (INSERT … ON CONFLICT), built once.
+
+Building a SQLAlchemy statement costs more than running it on SQLite; the hot-path statements are
+therefore built once per dialect with bind parameters and reused (`prepared`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+_PREPARED: dict[tuple[str, str], Any] = {}
+
+
+def dialect_of(session: Session) -> str:
+    return session.get_bind().dialect.name
+
 
 def insert(session: Session, table: Any):
     """`INSERT` with `.on_conflict_do_nothing()` / `.on_conflict_do_update()` for the session's database."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
+    return _INSERTS[dialect_of(session)](table)
+
+
+def prepared(session: Session, name: str, build: Callable[[Callable[[Any], Any]], Any]) -> Any:
+    """The statement `name` for this session's dialect, built once by `build(insert_function)`."""
+    dialect = dialect_of(session)
+    key = (dialect, name)
+    statement = _PREPARED.get(key)
+    if statement is None:
+        statement = _PREPARED[key] = build(_INSERTS[dialect])
+    return statement

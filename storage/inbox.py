@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from storage.dialects import insert
+from storage.dialects import prepared
 from storage.models import InboxMessage
 
 inbox = InboxMessage.__table__
@@ -16,15 +16,24 @@ _SEEN = select(inbox.c.replies_enc).where(
 )
 
 
-def record(session: Session, channel: str, message_id: str, at: datetime, replies_enc: str | None) -> bool:
-    """Remember a handled message and the (encrypted) replies it got; False if it was already there."""
-    statement = (
-        insert(session, inbox)
-        .values(channel=channel, message_id=message_id, received_at=at, replies_enc=replies_enc)
+def _record(insert):
+    return (
+        insert(inbox)
+        .values(
+            channel=bindparam("channel"),
+            message_id=bindparam("message_id"),
+            received_at=bindparam("received_at", type_=inbox.c.received_at.type),
+            replies_enc=bindparam("replies_enc"),
+        )
         .on_conflict_do_nothing(index_elements=["channel", "message_id"])
         .returning(inbox.c.id)
     )
-    return session.execute(statement).scalar() is not None
+
+
+def record(session: Session, channel: str, message_id: str, at: datetime, replies_enc: str | None) -> bool:
+    """Remember a handled message and the (encrypted) replies it got; False if it was already there."""
+    params = {"channel": channel, "message_id": message_id, "received_at": at, "replies_enc": replies_enc}
+    return session.execute(prepared(session, "inbox.record", _record), params).scalar() is not None
 
 
 def seen(session: Session, channel: str, message_id: str) -> tuple[bool, str | None]:

@@ -146,13 +146,15 @@ class OutboxMessage(Base):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"), index=True)
     # pending -> sent | failed (gave up: a person must look) | undeliverable (channel not configured)
     status: Mapped[str] = mapped_column(String(16), default="pending")
+    # lower goes first: an urgent case's card and alerts jump the queue (DESIGN §1)
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
 
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (Index("ix_outbox_due", "status", "priority", "next_attempt_at"),)
 
 
 class CaseCounter(Base):

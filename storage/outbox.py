@@ -6,11 +6,15 @@ from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from storage.dialects import insert
+from storage.dialects import prepared
 from storage.models import OutboxMessage
+
+# Claimed in this order: an urgent case's card and alerts go before everything else due.
+URGENT = -1
+NORMAL = 0
 
 
 def enqueue(
@@ -22,25 +26,34 @@ def enqueue(
     dedupe_key: str,
     now: datetime,
     case_id: int | None = None,
+    urgent: bool = False,
 ) -> bool:
     """Add a message to send; False when one with the same dedupe key exists (it is never sent twice)."""
-    statement = (
-        insert(session, OutboxMessage)
+    params = {"channel": channel, "target": target, "payload": payload, "dedupe_key": dedupe_key,
+              "case_id": case_id, "now": now, "priority": URGENT if urgent else NORMAL}
+    return session.execute(prepared(session, "outbox.enqueue", _enqueue), params).scalar() is not None
+
+
+def _enqueue(insert):
+    table = OutboxMessage.__table__
+    now = bindparam("now", type_=table.c.created_at.type)
+    return (
+        insert(table)
         .values(
-            channel=channel,
-            target=target,
-            payload=payload,
-            dedupe_key=dedupe_key,
-            case_id=case_id,
+            channel=bindparam("channel"),
+            target=bindparam("target"),
+            payload=bindparam("payload", type_=table.c.payload.type),
+            dedupe_key=bindparam("dedupe_key"),
+            case_id=bindparam("case_id"),
             status="pending",
+            priority=bindparam("priority"),
             attempts=0,
             next_attempt_at=now,
             created_at=now,
         )
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(OutboxMessage.id)
+        .returning(table.c.id)
     )
-    return session.execute(statement).scalar() is not None
 
 
 def claim_due(
@@ -66,7 +79,7 @@ def claim_due(
             OutboxMessage.next_attempt_at <= now,
             OutboxMessage.channel.in_(list(channels)),
         )
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .order_by(OutboxMessage.priority, OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
     )
     if target is not None:
@@ -96,12 +109,11 @@ def mark_sent(session: Session, row_id: int, now: datetime) -> None:
     )
 
 
-def mark_retry(session: Session, row_id: int, at: datetime, error: str) -> None:
-    session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == row_id)
-        .values(status="pending", next_attempt_at=at, last_error=error[:2000])
-    )
+def mark_retry(session: Session, row_id: int, at: datetime, error: str, *, refund_attempt: bool = False) -> None:
+    values: dict[str, Any] = {"status": "pending", "next_attempt_at": at, "last_error": error[:2000]}
+    if refund_attempt:
+        values["attempts"] = OutboxMessage.attempts - 1
+    session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(values))
 
 
 def mark_failed(session: Session, row_id: int, now: datetime, error: str) -> None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
+from support import PG_URL, TABLES, Citizen, at, drop_pg_schema, new_pg_schema
+from telegram_support import bot_api, telegram  # noqa: F401 (the Telegram world's fixtures)
 
 from config import Settings, load_taxonomy
 from config.settings import DEFAULT_TAXONOMY
 from handlers.clock import FrozenClock
 from handlers.services import Services
 from storage import Database, FieldCipher
-from support import PG_URL, TABLES, Citizen, at, drop_pg_schema, new_pg_schema
 
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 SECRET = "test-secret-key-that-is-long-enough-0123456789"

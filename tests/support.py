@@ -62,9 +62,13 @@ class Citizen:
     channel: str = "console"
     last: Outcome | None = None
     transcript: list[str] = field(default_factory=list)
+    # seconds a person takes to type the next message (the frozen clock moves on by this much)
+    pause: float = 2.0
 
     def send(self, incoming_text: str = "", *, kind: str = TEXT, payload: dict | None = None,
              message_id: str | None = None) -> Outcome:
+        if self.pause and hasattr(self.services.clock, "advance"):
+            self.services.clock.advance(seconds=self.pause)
         incoming = Incoming(
             channel=self.channel,
             user_key=self.user,

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from support import PG_URL, drop_pg_schema, new_pg_schema
 
 YIBANG = [sys.executable, "-m", "bot"]

@@ -312,3 +312,23 @@ def test_location_far_away_matches_nothing(citizen):
     citizen.says("13912345678")
     answer = citizen.says(kind="location", payload={"lat": "39.90", "lon": "116.40"})
     assert "没能根据位置确定区县" in answer and "哪个区县" in answer
+
+
+def test_a_quick_typist_is_never_stopped_but_a_flood_is_politely(citizen, services, clock):
+    citizen.pause = 0
+    citizen.says("我要求助")
+    for _ in range(9):
+        assert "太快" not in citizen.says("返回")
+    assert "太快" in citizen.says("返回")
+    clock.advance(seconds=4)  # 30 a minute: two more messages' worth
+    assert "太快" not in citizen.says("帮助")
+    assert "太快" not in citizen.says("帮助")
+    assert "太快" in citizen.says("帮助")
+
+
+def test_rate_limit_is_per_citizen(citizen, neighbour, clock):
+    citizen.pause = neighbour.pause = 0
+    for _ in range(10):
+        citizen.says("你好")
+    assert "太快" in citizen.says("你好")
+    assert "太快" not in neighbour.says("你好")

@@ -23,6 +23,7 @@ def act(services, number, action):
 
 
 def test_day_stats_count_intake_closed_urgent_and_overdue(citizen, neighbour, services, clock):
+    neighbour.pause = 0  # so the minutes below add up exactly
     urgent = citizen.files()  # 透析: urgent, 寻医买药
     clock.advance(minutes=5)
     plain = neighbour.files(problem="请问现在离开郑州需要什么条件，高铁还能坐吗", name="王先生", phone="13800138000")
@@ -57,8 +58,8 @@ def test_export_has_sheets_frozen_filtered_header_and_masked_phones(citizen, ser
     header = [cell.value for cell in ledger[1]]
     assert header == list(COLUMNS)
     assert ledger.freeze_panes == "A2"
-    assert ledger.auto_filter.ref == f"A1:U2"
-    row = {title: cell.value for title, cell in zip(header, ledger[2])}
+    assert ledger.auto_filter.ref == "A1:U2"
+    row = {title: cell.value for title, cell in zip(header, ledger[2], strict=True)}
     assert row["编号"] == number and row["联系电话"] == "139****5678" and row["联系人"] == "张**"
     assert row["承办部门"] == "市卫生健康委员会" and row["状态"] == "已交办"
     assert ledger.column_dimensions["K"].width >= display_width("问题描述")

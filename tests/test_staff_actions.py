@@ -178,3 +178,39 @@ def test_each_action_queues_a_card_update(citizen, services):
         ).all()
     kinds = [row.payload["kind"] for row in updates]
     assert kinds.count("case_card_update") == 2 and kinds.count("case_card") == 1
+
+
+def test_queue_lists_open_cases_urgent_first_then_by_deadline(citizen, neighbour, services, clock):
+    from handlers.staff_views import queue_text
+
+    plain = neighbour.files(problem="请问现在离开郑州需要什么条件，高铁还能坐吗", name="王先生", phone="13800138000")
+    clock.advance(minutes=30)
+    urgent = citizen.files()
+    done = citizen.files(problem="小区门口的垃圾好几天没人清理了")
+    act(services, done, lambda d, c: d.resolve(c, "已清理"))
+    with services.db.reading() as session:
+        text = queue_text(session, services)
+    assert "共2件" in text and done not in text
+    assert text.index(urgent) < text.index(plain)
+
+
+def test_case_view_shows_card_and_timeline_with_internal_notes_marked(citizen, services):
+    from handlers.staff_views import case_text
+
+    number = citizen.files(phone="13912345678")
+    act(services, number, lambda d, c: d.note(c, "注意核实", internal=True))
+    with services.db.reading() as session:
+        text = case_text(session, services, number)
+        assert case_text(session, services, "ZZ20990101-0001") is None
+    assert number in text and "139****5678" in text and "13912345678" not in text
+    assert "注意核实（内部） · telegram:501/李娜" in text
+
+
+def test_stats_text_has_the_command_centre_figures(citizen, services):
+    from handlers.staff_views import stats_text
+
+    number = citizen.files()
+    act(services, number, lambda d, c: d.resolve(c, "已安排"))
+    with services.db.reading() as session:
+        text = stats_text(session, services, services.local(services.clock.now()).date())
+    assert "受理 1 件（紧急 1）" in text and "办结 1 件（紧急 1）" in text and "寻医买药 1" in text

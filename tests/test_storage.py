@@ -7,14 +7,14 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
+from support import at
 
 from storage import FieldCipher, outbox
 from storage.cases import next_case_number
-from storage.conversations import lock_conversation
+from storage.conversations import lock_conversation, save_conversation
 from storage.encryption import mask_name, mask_phone, redact_phones
 from storage.inbox import record, seen
 from storage.models import Case, OutboxMessage
-from support import at
 
 
 def test_case_numbers_count_per_day_and_prefix(database):
@@ -72,6 +72,7 @@ def test_conversation_is_created_once_and_locked(database):
     with database.transaction() as session:
         first = lock_conversation(session, "telegram", "42", "42", now)
         first.step = "phone"
+        save_conversation(session, first)
     with database.transaction() as session:
         again = lock_conversation(session, "telegram", "42", "42", now)
         assert again.id == first.id and again.step == "phone"
@@ -92,6 +93,7 @@ def test_conversation_lock_serialises_one_citizens_messages(database):
             holding.set()
             release.wait(5)
             conversation.step = "district"
+            save_conversation(session, conversation)
 
     def second() -> None:
         holding.wait(5)

@@ -1,0 +1,198 @@
+"""Delivering outbox rows on Telegram: pushes to citizens, the case card and notices to the staff group.
+
+Errors become the dispatcher's results. 429 and our own flood limits: wait, without using up an
+attempt. A network error: retry with backoff. A citizen who blocked the bot (403) or whose chat is gone:
+give up and record it on their conversation, so later pushes are not tried until they write again.
+The staff group refusing (the bot removed, a wrong id) is a setting to fix, so those rows retry until
+the dispatcher gives up and marks them for a person. The card's message id is kept on the case, and
+when staff act the card is edited in place (a card deleted in the group is posted again).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from collections.abc import Callable
+from typing import Any
+
+from telegram import Message
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
+from telegram.ext import ExtBot
+
+from bot.dispatcher import GiveUp, OutboxItem, RetryLater, SendResult, Sent, render_staff_text
+from bot.telegram.limits import FloodControl, retry_after_seconds
+from bot.telegram.render import messages
+from bot.telegram.updates import CHANNEL
+from handlers.messages import Reply
+from handlers.services import Services
+from storage.cases import record_staff_message
+from storage.conversations import find_conversation, mark_unreachable
+from storage.models import Case
+
+log = logging.getLogger(__name__)
+
+CITIZEN_KINDS = frozenset({"citizen_update"})
+STAFF_KINDS = frozenset({"case_card", "staff_text"})
+# Staff acted on a case: the posted card is edited to show its state now.
+CARD_UPDATE = "case_card_update"
+# A wait this short is taken in line; a longer one defers the row and the dispatcher moves on.
+WAIT_IN_LINE_SECONDS = 1.0
+# The Bot API's words (400 Bad Request) for a chat the bot cannot reach.
+CHAT_GONE = ("chat not found", "peer_id_invalid")
+
+
+class TelegramSender:
+    channel = CHANNEL
+
+    def __init__(self, services: Services, make_bot: Callable[[], ExtBot[Any]], flood: FloodControl):
+        self.services = services
+        self.flood = flood
+        self._make_bot = make_bot
+        self._bot: ExtBot[Any] | None = None
+        self._bot_loop: asyncio.AbstractEventLoop | None = None
+
+    async def send(self, item: OutboxItem) -> SendResult:
+        kind = item.payload.get("kind")
+        if kind in CITIZEN_KINDS:
+            return await self._to_citizen(item)
+        if kind in STAFF_KINDS:
+            return await self._to_staff(item)
+        if kind == CARD_UPDATE:
+            return await self._edit_card(item)
+        return GiveUp(f"no Telegram rendering for outbox payload kind {kind!r}")
+
+    async def close(self) -> None:
+        if self._bot is not None and self._bot_loop is asyncio.get_running_loop():
+            await self._bot.shutdown()
+        self._bot = self._bot_loop = None
+
+    async def _to_citizen(self, item: OutboxItem) -> SendResult:
+        if await asyncio.to_thread(self._unreachable, item.target):
+            return GiveUp("the citizen blocked the bot")
+        reply = Reply.from_dict(item.payload)
+        held = self._held_back(item.target)
+        if held is not None:
+            return held
+        try:
+            await self._post(item.target, messages(reply, self.services.taxonomy.texts, clear_keyboard=False))
+        except (Forbidden, BadRequest) as exc:
+            if isinstance(exc, Forbidden) or _chat_gone(exc):
+                await asyncio.to_thread(self._mark_unreachable, item.target)
+            return GiveUp(_describe(exc))
+        except TelegramError as exc:
+            return _retry(exc)
+        return Sent()
+
+    async def _to_staff(self, item: OutboxItem) -> SendResult:
+        text = await asyncio.to_thread(render_staff_text, self.services, item)
+        held = self._held_back(item.target)
+        if held is not None:
+            return held
+        sends = messages(Reply(text), self.services.taxonomy.texts, clear_keyboard=False)
+        try:
+            posted = await self._post(item.target, sends)
+        except ChatMigrated as exc:
+            # A group upgraded to a supergroup has a new id; the old one will never work again.
+            log.warning("the staff group %s is now %s: set YIBANG_TELEGRAM_STAFF_CHAT_ID=%s",
+                        item.target, exc.new_chat_id, exc.new_chat_id)
+            try:
+                posted = await self._post(str(exc.new_chat_id), sends)
+            except TelegramError as again:
+                return _retry(again)
+        except (Forbidden, BadRequest) as exc:
+            if isinstance(exc, BadRequest) and not _chat_gone(exc):
+                return GiveUp(_describe(exc))
+            log.error("the staff chat %s refuses the bot (%s): check YIBANG_TELEGRAM_STAFF_CHAT_ID and that "
+                      "the bot is a member of the group", item.target, exc)
+            return RetryLater(_describe(exc))
+        except TelegramError as exc:
+            return _retry(exc)
+        if item.payload.get("kind") in ("case_card", CARD_UPDATE) and item.case_id is not None and posted:
+            first = posted[0]
+            await asyncio.to_thread(self._record_card, item.case_id, f"{first.chat_id}:{first.message_id}")
+        return Sent()
+
+    async def _edit_card(self, item: OutboxItem) -> SendResult:
+        ref = await asyncio.to_thread(self._card_ref, item.case_id)
+        if ref is None:
+            # Not posted yet: the card is rendered when it goes, so it will show this state already.
+            return Sent()
+        chat_id, _, message_id = ref.rpartition(":")
+        text = await asyncio.to_thread(render_staff_text, self.services, item)
+        held = self._held_back(chat_id)
+        if held is not None:
+            return held
+        try:
+            bot = await self._current_bot()
+            await bot.edit_message_text(text=text, chat_id=chat_id, message_id=int(message_id))
+        except BadRequest as exc:
+            wording = exc.message.lower()
+            if "not modified" in wording:  # the card shows this already
+                return Sent()
+            if "message to edit not found" in wording:  # deleted in the group: post it again
+                return await self._to_staff(item)
+            return GiveUp(_describe(exc))
+        except TelegramError as exc:
+            return _retry(exc)
+        return Sent()
+
+    def _held_back(self, chat_id: str) -> RetryLater | None:
+        wait = self.flood.delay(chat_id)
+        if wait > WAIT_IN_LINE_SECONDS:
+            # Whole seconds: rows held back together fall due together and keep their order.
+            after = math.ceil(wait)
+            return RetryLater(f"waiting {after} s for Telegram's rate limit", after=after)
+        return None
+
+    async def _post(self, chat_id: str, sends: list[dict[str, Any]]) -> list[Message]:
+        bot = await self._current_bot()
+        return [await bot.send_message(chat_id=chat_id, **kwargs) for kwargs in sends]
+
+    async def _current_bot(self) -> ExtBot[Any]:
+        """PTB's HTTP connections belong to the event loop that opened them. The service has one loop;
+        the terminal chat runs each delivery in a fresh one (asyncio.run), so the bot is made per loop."""
+        loop = asyncio.get_running_loop()
+        if self._bot is None or self._bot_loop is not loop:
+            bot = self._make_bot()
+            await bot.initialize()
+            self._bot, self._bot_loop = bot, loop
+        return self._bot
+
+    def _unreachable(self, chat_id: str) -> bool:
+        with self.services.db.reading() as session:
+            conversation = find_conversation(session, CHANNEL, chat_id)
+            return conversation is not None and conversation.unreachable_at is not None
+
+    def _mark_unreachable(self, chat_id: str) -> None:
+        # In a private chat the chat id is the user's id, which is the conversation's user_key.
+        with self.services.db.transaction() as session:
+            mark_unreachable(session, CHANNEL, chat_id, self.services.clock.now())
+
+    def _card_ref(self, case_id: int | None) -> str | None:
+        if case_id is None:
+            return None
+        with self.services.db.reading() as session:
+            case = session.get(Case, case_id)
+            ref = (case.staff_messages or {}).get(CHANNEL) if case is not None else None
+            return str(ref) if ref else None
+
+    def _record_card(self, case_id: int, ref: str) -> None:
+        with self.services.db.transaction() as session:
+            record_staff_message(session, case_id, CHANNEL, ref)
+
+
+def _retry(exc: TelegramError) -> RetryLater:
+    """429: wait as told, not counted as an attempt. A network error or anything else: back off and retry."""
+    if isinstance(exc, RetryAfter):
+        return RetryLater(f"Telegram flood control: {exc}", after=retry_after_seconds(exc))
+    return RetryLater(_describe(exc))
+
+
+def _describe(exc: TelegramError) -> str:
+    """Telegram's own words: a 403 already starts with "Forbidden:"; PTB strips "Bad Request:"."""
+    return str(exc) if isinstance(exc, Forbidden) else f"{type(exc).__name__}: {exc}"
+
+
+def _chat_gone(exc: BadRequest) -> bool:
+    return any(words in exc.message.lower() for words in CHAT_GONE)

@@ -1,0 +1,103 @@
+"""The /wechat endpoint: WeChat's server-side callback for an official account.
+
+GET is the server verification: `echostr` is echoed only for a valid, fresh signature. POST is a message
+or event: checked (403 when not provably WeChat's or too old), read within a size limit and parsed
+safely (400 for anything that is not a WeChat message, before anything changes), handled by the
+handlers, and answered passively in the request's mode (plain or safe) when the handlers finish within
+the budget; otherwise with "success" and a customer-service message later (late_reply.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import PlainTextResponse, Response
+
+from bot.runner import on_writer_thread
+from bot.wechat.envelope import Envelope, Signed
+from bot.wechat.incoming import to_incoming
+from bot.wechat.late_reply import LateReplies
+from bot.wechat.reply import passive_reply, reply_text
+from bot.wechat.signature import SignatureRefused
+from bot.wechat.xml import MalformedXml, parse_wechat_message
+from handlers.messages import Incoming, Outcome
+from handlers.process import handle
+from handlers.services import Services
+
+log = logging.getLogger(__name__)
+
+# WeChat's messages are a few kilobytes at most (a 2,000-character problem is about 8 KB in safe mode);
+# anything far larger is not from WeChat and is refused before it is parsed.
+MAX_BODY_BYTES = 64 * 1024
+# WeChat's "received, nothing to say now": it neither shows anything nor retries.
+SUCCESS = "success"
+
+
+class BadRequest(Exception):
+    """The body cannot be a WeChat message (empty, too large)."""
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        raise BadRequest("body too large")
+    body = bytearray()
+    try:
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > limit:
+                raise BadRequest("body too large")
+    except ClientDisconnect:
+        raise BadRequest("the client went away mid-body") from None
+    if not body.strip():
+        raise BadRequest("empty body")
+    return bytes(body)
+
+
+class WeChatCallback:
+    def __init__(self, services: Services, envelope: Envelope, late_replies: LateReplies):
+        self.services = services
+        self.envelope = envelope
+        self.late_replies = late_replies
+        self.budget = services.settings.wechat_reply_budget_seconds
+
+    async def endpoint(self, request: Request) -> Response:
+        signed = Signed.of(request.query_params)
+        try:
+            self.envelope.check(signed, self.services.clock.now())
+            if request.method == "GET":
+                return PlainTextResponse(request.query_params.get("echostr", ""))
+            body = await read_body(request, MAX_BODY_BYTES)
+            message = parse_wechat_message(self.envelope.open(signed, body))
+            incoming = to_incoming(message)
+        except SignatureRefused as exc:
+            log.warning("refused a WeChat callback from %s: %s", _peer(request), exc)
+            return PlainTextResponse("forbidden", status_code=403)
+        except (BadRequest, MalformedXml) as exc:
+            log.warning("bad WeChat callback from %s: %s", _peer(request), exc)
+            return PlainTextResponse("bad request", status_code=400)
+        if incoming is None:
+            return PlainTextResponse(SUCCESS)
+        outcome = await self._answer(incoming)
+        if outcome is None or not outcome.replies:
+            return PlainTextResponse(SUCCESS)
+        if outcome.duplicate and await asyncio.to_thread(self.late_replies.was_deferred, incoming.message_id):
+            return PlainTextResponse(SUCCESS)
+        text = reply_text(self.services.taxonomy, outcome.replies)
+        xml = passive_reply(message, text, self.services.clock.now())
+        return Response(self.envelope.seal(signed, xml), media_type="application/xml")
+
+    async def _answer(self, incoming: Incoming) -> Outcome | None:
+        """The handlers' outcome if it comes within the budget; else None, and the answer is deferred."""
+        handling = asyncio.ensure_future(on_writer_thread(self.services, handle, self.services, incoming))
+        done, _ = await asyncio.wait({handling}, timeout=self.budget)
+        if handling in done:
+            return handling.result()
+        self.late_replies.defer(incoming, handling)
+        return None
+
+
+def _peer(request: Request) -> str:
+    return request.client.host if request.client else "unknown"

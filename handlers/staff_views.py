@@ -1,0 +1,83 @@
+"""What staff read in their group: the queue (/queue), one case (/case), the day's figures (/stats)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import case as sql_case
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from handlers.case_states import OPEN
+from handlers.services import Services
+from handlers.staff_notices import render_card
+from handlers.statistics import day_stats
+from handlers.wording import status_label
+from storage.cases import case_by_number
+from storage.models import Case
+
+QUEUE_LIMIT = 30
+
+
+def _minutes(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.0f}分钟" if value < 120 else f"{value / 60:.1f}小时"
+
+
+def queue_text(session: Session, services: Services, limit: int = QUEUE_LIMIT) -> str:
+    """Open cases, urgent first, then by the nearest resolve deadline."""
+    texts = services.taxonomy.texts
+    statement = (
+        select(Case)
+        .where(Case.status.in_([status.value for status in OPEN]))
+        .order_by(sql_case((Case.urgent.is_(True), 0), else_=1), Case.resolve_due, Case.id)
+    )
+    cases = session.scalars(statement.limit(limit)).all()
+    if not cases:
+        return texts.staff_queue_empty
+    total = len(session.scalars(select(Case.id).where(Case.status.in_([s.value for s in OPEN]))).all())
+    now = services.clock.now()
+    lines = [texts.staff_queue_header.format(count=total)]
+    for case in cases:
+        lines.append(
+            texts.staff_queue_item.format(
+                urgent="🔴" if case.urgent else "",
+                number=case.number,
+                status=status_label(services.taxonomy, case.status),
+                category=case.category,
+                district=case.district or "—",
+                due=f"{services.local(case.resolve_due):%m-%d %H:%M}",
+                overdue="（已超时）" if case.resolve_due <= now else "",
+            )
+        )
+    return "\n".join(lines)
+
+
+def case_text(session: Session, services: Services, number: str) -> str | None:
+    case = case_by_number(session, number)
+    if case is None:
+        return None
+    lines = [render_card(services, case), services.taxonomy.texts.staff_case_timeline]
+    for event in case.events:
+        flag = "" if event.public else "（内部）"
+        lines.append(f"{services.local(event.at):%m-%d %H:%M} {event.text or event.kind}{flag} · {event.actor}")
+    return "\n".join(lines)
+
+
+def stats_text(session: Session, services: Services, day: date) -> str:
+    figures = day_stats(session, services, day)
+    by_category = "，".join(f"{name} {count}" for name, count in figures.intake_by_category.items() if count)
+    return services.taxonomy.texts.staff_stats.format(
+        date=figures.day.isoformat(),
+        intake=figures.intake,
+        urgent_intake=figures.urgent_intake,
+        closed=figures.closed,
+        urgent_closed=figures.urgent_closed,
+        overdue=figures.overdue,
+        contact_overdue=figures.contact_overdue,
+        open=figures.open_cases,
+        contact_minutes=_minutes(figures.average_minutes_to_contact),
+        solve_minutes=_minutes(figures.average_minutes_to_solve),
+        by_category=by_category or "—",
+    )

@@ -1,0 +1,122 @@
+"""Reading WeChat's XML: signatures compared safely, anything that is not a message refused cleanly."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.wechat.incoming import to_incoming
+from bot.wechat.signature import SignatureRefused, check_fresh, check_signature, sign
+from bot.wechat.xml import MalformedXml, parse_wechat_message
+from handlers import messages
+
+NOW = datetime(2022, 1, 10, 2, 0, tzinfo=UTC)
+FIELDS = [
+    "ToUserName",
+    "FromUserName",
+    "CreateTime",
+    "MsgType",
+    "Content",
+    "MsgId",
+    "Event",
+    "EventKey",
+    "Recognition",
+    "Location_X",
+    "Location_Y",
+    "Label",
+    "MediaId",
+]
+
+
+def test_signature_is_wechats_sha1_of_the_sorted_parts():
+    assert sign("token", "1409304348", "nonce") == hashlib.sha1(b"1409304348noncetoken").hexdigest()
+    signature = sign("token", "1409304348", "nonce")
+    check_signature(signature, "token", "1409304348", "nonce")
+    with pytest.raises(SignatureRefused):
+        check_signature(signature.upper(), "token", "1409304348", "nonce")
+    with pytest.raises(SignatureRefused):
+        check_signature("签名", "token", "1409304348", "nonce")
+
+
+def test_freshness_window():
+    stamp = int(NOW.timestamp())
+    check_fresh(str(stamp - 300), NOW, 300)
+    for bad in (str(stamp - 301), str(stamp + 301), "", "-5", "1e9", "１２３"):
+        with pytest.raises(SignatureRefused):
+            check_fresh(bad, NOW, 300)
+
+
+def wechat_xml(**fields: str) -> str:
+    return "<xml>" + "".join(f"<{k}><![CDATA[{v}]]></{k}>" for k, v in fields.items()) + "</xml>"
+
+
+def test_a_text_message_becomes_a_text_incoming():
+    incoming = to_incoming(
+        parse_wechat_message(
+            wechat_xml(
+                ToUserName="gh_1",
+                FromUserName="oUser",
+                CreateTime="1641780000",
+                MsgType="text",
+                Content=" 你好 ",
+                MsgId="23456789012345678",
+            )
+        )
+    )
+    assert incoming is not None
+    assert (incoming.kind, incoming.text, incoming.message_id, incoming.user_key, incoming.chat_key) == (
+        messages.TEXT,
+        "你好",
+        "23456789012345678",
+        "oUser",
+        "oUser",
+    )
+
+
+def test_events_dedupe_on_sender_time_and_key():
+    def click(key: str, created: str = "1641780000"):
+        return to_incoming(
+            parse_wechat_message(
+                wechat_xml(
+                    ToUserName="gh_1",
+                    FromUserName="oUser",
+                    CreateTime=created,
+                    MsgType="event",
+                    Event="CLICK",
+                    EventKey=key,
+                )
+            )
+        )
+
+    first = click("REQUEST_HELP")
+    assert first.kind == messages.EVENT and dict(first.payload) == {"event": "click", "key": "REQUEST_HELP"}
+    assert first.message_id == click("REQUEST_HELP").message_id
+    assert first.message_id != click("PROGRESS").message_id
+    assert first.message_id != click("REQUEST_HELP", "1641780001").message_id
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=400))
+def test_any_bytes_are_a_message_or_malformed(body):
+    try:
+        to_incoming(parse_wechat_message(body))
+    except MalformedXml:
+        pass
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(FIELDS), st.text(max_size=30), max_size=len(FIELDS)))
+def test_any_fields_are_a_message_or_malformed(fields):
+    body = "<xml>" + "".join(f"<{k}>{_escape(v)}</{k}>" for k, v in fields.items()) + "</xml>"
+    try:
+        to_incoming(parse_wechat_message(body))
+    except MalformedXml:
+        pass
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
