@@ -21,10 +21,9 @@ from itertools import count
 from pathlib import Path
 
 import httpx
-import pytest
+from wechat_world import text_xml
 
 from bot.wechat.signature import sign
-from wechat_world import text_xml
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "crash-test-token"
@@ -112,7 +111,6 @@ async def citizen(client, worker, index: int, told: dict[str, str], finished: li
         round_ += 1
 
 
-@pytest.mark.timeout_scale(4) if hasattr(pytest.mark, "timeout_scale") else pytest.mark.usefixtures()
 def test_killed_worker_loses_no_case_and_makes_none_twice(tmp_path):
     worker = Worker(tmp_path / "data")
     told: dict[str, str] = {}
