@@ -18,6 +18,8 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from email.parser import BytesParser
+from email.policy import default as email_policy
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -206,6 +208,15 @@ class BotApiStandIn:
                 return failure
         return None
 
+    async def _api_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
+        message = self._message(params["chat_id"], "")
+        message["caption"] = params.get("caption", "")
+        return message
+
+    def photos(self, chat_id: int | str) -> list[dict[str, Any]]:
+        """sendPhoto calls to this chat: their caption and the photo's bytes."""
+        return [params for params in self.called("sendPhoto") if str(params.get("chat_id")) == str(chat_id)]
+
     async def _api_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
         return BOT_USER
 
@@ -269,14 +280,29 @@ class BotApiStandIn:
 
 
 async def _params(request: Request) -> dict[str, Any]:
-    """The call's parameters from a JSON body or a url-encoded form (PTB posts multipart only with files,
-    which no test sends)."""
+    """The call's parameters from a JSON body, a url-encoded form, or a multipart form (a file: a photo)."""
     body = await request.body()
-    if request.headers.get("content-type", "").startswith("application/json"):
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("application/json"):
         return dict(json.loads(body)) if body else {}
+    if content_type.startswith("multipart/form-data"):
+        return _multipart(content_type, body)
     params: dict[str, Any] = dict(request.query_params)
     for key, value in parse_qsl(body.decode(), keep_blank_values=True):
         params[key] = json.loads(value) if key in JSON_FIELDS else value
+    return params
+
+
+def _multipart(content_type: str, body: bytes) -> dict[str, Any]:
+    """Multipart fields by name (stdlib email parser; a file field keeps its bytes)."""
+    document = BytesParser(policy=email_policy).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + body
+    )
+    params: dict[str, Any] = {}
+    for part in document.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True) or b""
+        params[name] = payload if part.get_filename() else payload.decode()
     return params
 
 

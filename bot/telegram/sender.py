@@ -14,6 +14,7 @@ import asyncio
 import logging
 import math
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from telegram import Message
@@ -36,6 +37,9 @@ CITIZEN_KINDS = frozenset({"citizen_update"})
 STAFF_KINDS = frozenset({"case_card", "staff_text"})
 # Staff acted on a case: the posted card is edited to show its state now.
 CARD_UPDATE = "case_card_update"
+# The daily report: its chart as a photo, the figures as the caption (or after it, when too long).
+REPORT = "staff_report"
+CAPTION_LIMIT = 1024
 # A wait this short is taken in line; a longer one defers the row and the dispatcher moves on.
 WAIT_IN_LINE_SECONDS = 1.0
 # The Bot API's words (400 Bad Request) for a chat the bot cannot reach.
@@ -60,6 +64,8 @@ class TelegramSender:
             return await self._to_staff(item)
         if kind == CARD_UPDATE:
             return await self._edit_card(item)
+        if kind == REPORT:
+            return await self._report(item)
         return GiveUp(f"no Telegram rendering for outbox payload kind {kind!r}")
 
     async def close(self) -> None:
@@ -112,6 +118,26 @@ class TelegramSender:
             first = posted[0]
             await asyncio.to_thread(self._record_card, item.case_id, f"{first.chat_id}:{first.message_id}")
         return Sent()
+
+    async def _report(self, item: OutboxItem) -> SendResult:
+        image = Path(str(item.payload.get("image", "")))
+        text = str(item.payload.get("text", ""))
+        if not image.is_file():
+            log.warning("the report chart %s is missing: the figures go as text", image)
+            return await self._to_staff(item)
+        held = self._held_back(item.target)
+        if held is not None:
+            return held
+        fits = len(text) <= CAPTION_LIMIT
+        try:
+            bot = await self._current_bot()
+            await bot.send_photo(chat_id=item.target, photo=image.read_bytes(), caption=text if fits else None)
+        except (Forbidden, BadRequest) as exc:
+            return RetryLater(_describe(exc)) if _chat_gone(exc) or isinstance(exc, Forbidden) else GiveUp(
+                _describe(exc))
+        except TelegramError as exc:
+            return _retry(exc)
+        return Sent() if fits else await self._to_staff(item)
 
     async def _edit_card(self, item: OutboxItem) -> SendResult:
         ref = await asyncio.to_thread(self._card_ref, item.case_id)
