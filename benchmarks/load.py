@@ -116,7 +116,7 @@ class Server:
         """The processes serving requests: the workers under uvicorn's supervisor, or the server itself."""
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         pids = [int(pid) for pid in children.read_text().split()] if children.exists() else []
-        workers = [pid for pid in pids if "multiprocessing" in _cmdline(pid) or "bot" in _cmdline(pid)]
+        workers = [pid for pid in pids if "spawn_main" in _cmdline(pid) and "resource_tracker" not in _cmdline(pid)]
         return workers or [self.process.pid]
 
 

@@ -5,23 +5,32 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from storage.dialects import prepared
 from storage.models import Case, CaseCounter, CaseFollower
 
+# PostgreSQL: each day's numbers come from this many counter rows, so filings at the same moment do not
+# queue on one row lock (held until commit, which waits for the disk). Shard s hands out the numbers
+# s+1, s+1+SHARDS, s+1+2·SHARDS, …; the least used free shard is taken, so numbers stay dense and rising.
+SHARDS = 16
+
 
 def next_case_number(session: Session, prefix: str, day: date) -> str:
     """`ZZ20220110-0042`: the day's next number, taken inside the filing transaction.
 
-    One atomic upsert with RETURNING, so two processes filing at once get different numbers; the row
-    lock it takes is held until the case is committed, and a rolled-back filing gives its number back.
+    Two processes filing at once never get the same number; a rolled-back filing gives its number back
+    (its counter's increment rolls back with it). SQLite has one writer at a time and one counter per day;
+    PostgreSQL spreads a day over SHARDS counters.
     """
     key = f"{prefix}{day:%Y%m%d}"
-    last = session.execute(prepared(session, "cases.next_number", _next_number), {"key": key}).scalar_one()
-    width = max(4, len(str(last)))
-    return f"{key}-{last:0{width}d}"
+    if session.get_bind().dialect.name == "postgresql":
+        number = _sharded_number(session, key)
+    else:
+        number = session.execute(prepared(session, "cases.next_number", _next_number), {"key": key}).scalar_one()
+    width = max(4, len(str(number)))
+    return f"{key}-{number:0{width}d}"
 
 
 def _next_number(insert):
@@ -32,6 +41,47 @@ def _next_number(insert):
         .on_conflict_do_update(index_elements=["key"], set_={"last": counters.c.last + 1})
         .returning(counters.c.last)
     )
+
+
+_counters = CaseCounter.__table__
+_FREE_SHARD = (
+    select(_counters.c.key, _counters.c.last)
+    .where(_counters.c.key.like(bindparam("pattern")))
+    .order_by(_counters.c.last, _counters.c.key)
+    .limit(1)
+    .with_for_update(skip_locked=True)
+)
+_LEAST_USED_SHARD = (
+    select(_counters.c.key, _counters.c.last)
+    .where(_counters.c.key.like(bindparam("pattern")))
+    .order_by(_counters.c.last, _counters.c.key)
+    .limit(1)
+    .with_for_update()
+)
+_TAKE = (
+    update(_counters).where(_counters.c.key == bindparam("shard")).values(last=_counters.c.last + 1)
+    .returning(_counters.c.last)
+)
+
+
+def _sharded_number(session: Session, key: str) -> int:
+    pattern = {"pattern": f"{key}#%"}
+    row = session.execute(_FREE_SHARD, pattern).first()
+    if row is None:
+        # The day's first filing (make its shards), or every shard busy this instant (wait for one).
+        session.execute(
+            prepared(session, "cases.day_shards", _day_shards),
+            [{"shard": f"{key}#{index:02d}"} for index in range(SHARDS)],
+        )
+        row = session.execute(_FREE_SHARD, pattern).first() or session.execute(_LEAST_USED_SHARD, pattern).first()
+    shard_key = row.key
+    taken = session.execute(_TAKE, {"shard": shard_key}).scalar_one()
+    shard = int(shard_key.rsplit("#", 1)[1])
+    return (taken - 1) * SHARDS + shard + 1
+
+
+def _day_shards(insert):
+    return insert(_counters).values(key=bindparam("shard"), last=0).on_conflict_do_nothing(index_elements=["key"])
 
 
 def case_by_number(session: Session, number: str, *, lock: bool = False) -> Case | None:
