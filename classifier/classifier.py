@@ -12,7 +12,6 @@ import threading
 
 from classifier.category import CategoryScorer
 from classifier.district import DistrictFinder
-from classifier.linear_scorer import LinearCategoryScorer
 from classifier.result import Classification
 from classifier.segmenter import Segmented, Segmenter
 from classifier.urgency import UrgencyDetector
@@ -30,7 +29,13 @@ class Classifier:
 
     def __init__(self, taxonomy: Taxonomy) -> None:
         self.urgent_level = taxonomy.urgency.urgent
-        scorer = LinearCategoryScorer if taxonomy.category_scoring == LINEAR else CategoryScorer
+        if taxonomy.category_scoring == LINEAR:
+            # numpy costs a worker 15 MB: loaded only by a taxonomy that scores linearly
+            from classifier.linear_scorer import LinearCategoryScorer
+
+            scorer = LinearCategoryScorer
+        else:
+            scorer = CategoryScorer
         self._categories = scorer(taxonomy.categories, taxonomy.category_thresholds)
         self._urgency = UrgencyDetector(taxonomy.urgency)
         self._districts = DistrictFinder(taxonomy.districts)

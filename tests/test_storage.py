@@ -167,3 +167,29 @@ def test_masks():
     assert mask_name("张女士") == "张**"
     assert mask_name("李") == "李*"
     assert redact_phones("电话13912345678，备用 139-1234-5678") == "电话139****5678，备用 139****5678"
+
+
+def test_head_revision_is_alembic_s_own_head():
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from storage.database import MIGRATIONS, head_revision
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert head_revision() == ScriptDirectory.from_config(config).get_current_head()
+
+
+def test_an_up_to_date_database_starts_without_loading_alembic(tmp_path):
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    code = (
+        "import sys; from storage import Database; db = Database(sys.argv[1]); db.migrate();"
+        "print('alembic' in sys.modules, db.current_revision())"
+    )
+    first = subprocess.run([sys.executable, "-c", code, url], capture_output=True, text=True, check=True)
+    again = subprocess.run([sys.executable, "-c", code, url], capture_output=True, text=True, check=True)
+    assert first.stdout.split()[0] == "True"
+    assert again.stdout.split() == ["False", first.stdout.split()[1]]
