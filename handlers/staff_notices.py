@@ -83,10 +83,14 @@ def render_card(services: Services, case: Case) -> str:
         resolve_due=when(case.resolve_due),
         channel=case.channel,
     )
-    if case.status != "received" or case.department:
-        last = next((e for e in reversed(case.events) if e.actor not in ("citizen", "system")), None)
+    if case.status != "received" or case.department or case.contacted_at:
+        # Who moved the case last; looking up a phone number is not a step of the case.
+        last = next((e for e in reversed(case.events)
+                     if e.actor not in ("citizen", "system") and e.kind != "phone_revealed"), None)
+        state = [status_label(taxonomy, case.status), case.department,
+                 texts.staff_card_contacted if case.contacted_at else None]
         card += "\n" + texts.staff_card_status.format(
-            status=status_label(taxonomy, case.status) + (f" · {case.department}" if case.department else ""),
+            status=" · ".join(part for part in state if part),
             actor=last.actor if last else "",
             at=when(last.at) if last else "",
         )
