@@ -222,8 +222,10 @@ class Texts(BaseModel):
     staff_button_more: str
     staff_button_previous: str
     staff_button_back: str
-    # the card's status line notes that the citizen was contacted
+    # the card's status line: the citizen was contacted; a step taken by the citizen or by the system
     staff_card_contacted: str
+    staff_card_by_citizen: str
+    staff_card_by_system: str
     # ForceReply prompts, addressed to the staff member who pressed, and their input field's placeholder
     staff_prompt_note: str
     staff_prompt_resolve: str

@@ -35,7 +35,7 @@ BOT_USER = {
 # Form fields PTB JSON-encodes; everything else (text above all) is taken as sent.
 JSON_FIELDS = {
     "reply_markup", "allowed_updates", "commands", "scope", "entities", "link_preview_options",
-    "reply_parameters", "offset", "timeout", "limit", "drop_pending_updates",
+    "reply_parameters", "offset", "timeout", "limit", "drop_pending_updates", "show_alert",
 }
 LONG_POLL_CAP = 1.0  # seconds a getUpdates with nothing queued waits at most
 
@@ -155,7 +155,7 @@ class BotApiStandIn:
             return [call.params for call in self.calls if call.method == method]
 
     def sent(self, chat_id: int | str | None = None) -> list[dict[str, Any]]:
-        """sendMessage calls that succeeded, to one chat or to all."""
+        """sendMessage calls that succeeded, to one chat or to all; `_message_id` is the id it was given."""
         with self._lock:
             return [
                 call.params for call in self.calls
@@ -207,6 +207,7 @@ class BotApiStandIn:
             return result
         if method == "sendMessage":
             params["_delivered"] = True
+            params["_message_id"] = result["message_id"]
         return JSONResponse({"ok": True, "result": result})
 
     def _take_failure(self, method: str, params: dict[str, Any]) -> Failure | None:
