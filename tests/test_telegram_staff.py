@@ -4,13 +4,17 @@ The citizen hears each public step through the outbox; the card is edited in pla
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
-from telegram_support import STAFF_CHAT, buttons, group_chat, press_update
+from telegram import Update
+from telegram_support import STAFF_CHAT, buttons, group_chat, press_update, text_update, user
 
+from bot.telegram.ordering import PerChatOrder
 from bot.telegram.staff_card import (
     DEPARTMENTS_PER_PAGE,
     Press,
@@ -19,9 +23,10 @@ from bot.telegram.staff_card import (
     parse_press,
 )
 from bot.telegram.staff_commands import staff_command
+from bot.telegram.staff_prompts import Prompt, open_prompt, prompt_key
 from handlers.staff_actions import SUPERVISOR
 from handlers.staff_directory import add_member
-from storage.models import Case, CaseEvent, OutboxMessage
+from storage.models import Case, CaseEvent, OutboxMessage, SharedValue
 
 REFUSED = "此功能仅供工作人员使用。"
 OPEN_CARD = ["已联系", "交办", "回复", "办结", "合并", "无效", "查看电话"]
@@ -333,3 +338,43 @@ def test_staff_commands_are_recognised_as_clients_send_them():
     assert staff_command("/start", "yibang_test_bot") is None
     assert staff_command("queue", "yibang_test_bot") is None
     assert staff_command(None, None) is None
+
+
+def test_in_the_group_each_staff_member_has_their_own_line():
+    """Li's reply waits for Li's press before it; Wang, meanwhile, is not held up by either."""
+
+    def update(user_id: int, text: str) -> Update:
+        return Update.de_json(text_update(user(user_id), text, chat=group_chat(STAFF_CHAT)), None)
+
+    async def story() -> list[str]:
+        order = PerChatOrder(8)
+        pressed = asyncio.Event()
+        done: list[str] = []
+
+        async def handled(name: str, after: asyncio.Event | None = None) -> None:
+            if after is not None:
+                await after.wait()
+            done.append(name)
+
+        li_press = asyncio.create_task(order.do_process_update(update(501, "press"), handled("li press", pressed)))
+        li_reply = asyncio.create_task(order.do_process_update(update(501, "reply"), handled("li reply")))
+        # Bounded, so that a shared line fails here rather than waiting forever for Li.
+        await asyncio.wait_for(order.do_process_update(update(502, "/queue"), handled("wang")), timeout=10)
+        assert done == ["wang"] and not li_reply.done()
+        pressed.set()
+        await asyncio.gather(li_press, li_reply)
+        return done
+
+    assert asyncio.run(story()) == ["wang", "li press", "li reply"]
+
+
+def test_prompts_expired_for_a_day_are_forgotten(services):
+    prompt = Prompt("resolve", "ZZ20220110-0001", "501", "李娜")
+    with services.db.transaction() as session:
+        open_prompt(session, str(STAFF_CHAT), 10, prompt, services.clock.now(), timedelta(minutes=10))
+    services.clock.advance(days=1, minutes=11)
+    with services.db.transaction() as session:
+        open_prompt(session, str(STAFF_CHAT), 11, prompt, services.clock.now(), timedelta(minutes=10))
+    with services.db.reading() as session:
+        names = session.scalars(select(SharedValue.name)).all()
+    assert names == [prompt_key(str(STAFF_CHAT), 11)]

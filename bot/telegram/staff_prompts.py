@@ -43,8 +43,10 @@ def prompt_key(chat_id: str, message_id: int) -> str:
 def open_prompt(session: Session, chat_id: str, message_id: int, prompt: Prompt, now: datetime,
                 lifetime: timedelta) -> None:
     """Remember a prompt just sent; forget those expired for longer than a day."""
+    forgotten = now - KEEP_EXPIRED
     session.execute(
-        delete(SharedValue).where(SharedValue.name.startswith(PREFIX), SharedValue.expires_at < now - KEEP_EXPIRED)
+        delete(SharedValue).where(SharedValue.name.startswith(PREFIX, autoescape=True),
+                                  SharedValue.expires_at < forgotten)
     )
     session.add(SharedValue(name=prompt_key(chat_id, message_id), value=json.dumps(asdict(prompt)),
                             expires_at=now + lifetime, updated_at=now))
