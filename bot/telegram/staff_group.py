@@ -206,8 +206,12 @@ class StaffGroup:
     async def _command(self, bot: Bot, message: Message, name: str, argument: str) -> None:
         assert message.from_user is not None
         who = StaffUser.of(message.from_user, message.chat.id)
-        answer = await asyncio.to_thread(command_answer, self.services, name, argument, user_key=who.user_key,
-                                         chat_key=who.chat_key, display_name=who.name)
+        try:
+            answer = await asyncio.to_thread(command_answer, self.services, name, argument, user_key=who.user_key,
+                                             chat_key=who.chat_key, display_name=who.name)
+        except Exception:
+            log.exception("staff command /%s by Telegram user %s failed", name, who.user_key)
+            answer = self.texts.staff_try_again
         await self._say(bot, message, answer)
 
     # ---------------------------------------------------------------- sending
