@@ -238,6 +238,7 @@ class Texts(BaseModel):
     staff_placeholder_reject: str
     staff_placeholder_reopen: str
     # answers to a press or a reply: only the presser sees those of a button
+    staff_button_illegal: str
     staff_prompt_sent: str
     staff_prompt_done: str
     staff_prompt_expired: str

@@ -222,8 +222,8 @@ def test_steps_a_withdrawn_case_cannot_take_are_refused_with_the_reason(telegram
     [told] = li.replies("已解决", to=prompt)
     assert told["text"] == f"{number} 当前状态为已撤回，不能办结。"
     answer = li.presses("办结", stale)
-    assert answer["text"] == f"{number} 当前状态为已撤回，不能办结。" and answer["show_alert"] is True
-    assert li.presses("交办", stale)["text"] == f"{number} 当前状态为已撤回，不能交办。"
+    assert answer["text"] == f"{number} 当前状态为已撤回，不能进行“办结”。" and answer["show_alert"] is True
+    assert li.presses("交办", stale)["text"] == f"{number} 当前状态为已撤回，不能进行“交办”。"
     assert li.presses("已联系", stale)["text"] == f"{number} 当前状态为已撤回，不能联系。"
     case = case_of(telegram, number)
     assert case.status == "withdrawn" and case.result is None and case.contacted_at is None
@@ -231,6 +231,34 @@ def test_steps_a_withdrawn_case_cannot_take_are_refused_with_the_reason(telegram
     telegram.deliver()
     card = telegram.card(number)
     assert "状态：已撤回（市民" in card["text"] and list(buttons(card)) == ["查看电话"]
+
+
+def test_a_button_left_over_from_an_earlier_state_is_refused(telegram):
+    _, number = filed_and_posted(telegram)
+    li, wang = telegram.staff(501, "李娜"), telegram.staff(502, "王强")
+    li.presses("交办", telegram.card(number))
+    li.presses("市卫生健康委员会", telegram.card(number))
+    telegram.deliver()
+    stale = telegram.card(number)  # 已交办: 无效 is one of its steps
+    li.presses("回复", stale)
+    li.replies("社区已上门", to=li.prompt())
+    assert case_of(telegram, number).status == "in_progress"
+
+    answer = wang.presses("无效", stale)  # before the card is redrawn
+    assert answer["text"] == f"{number} 当前状态为办理中，不能进行“无效”。" and answer["show_alert"] is True
+    assert case_of(telegram, number).status == "in_progress"
+
+
+def test_a_failure_inside_tells_the_presser_to_try_again(telegram, monkeypatch):
+    _, number = filed_and_posted(telegram)
+
+    def database_down(*args, **kwargs):
+        raise OSError("database unreachable")
+
+    monkeypatch.setattr("bot.telegram.staff_group.at_desk", database_down)
+    answer = telegram.staff(501, "李娜").presses("已联系", telegram.card(number))
+    assert answer["text"] == "系统繁忙，没有办理成功，请稍后再试。" and answer["show_alert"] is True
+    assert case_of(telegram, number).contacted_at is None
 
 
 # ---------------------------------------------------------------- merge

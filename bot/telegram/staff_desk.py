@@ -98,8 +98,8 @@ def may_start(services: Services, who: StaffUser, press: card.Press) -> Case:
         step = card.ASSIGN if press.action in (card.DEPARTMENTS, card.DEPARTMENT) else press.action
         if step != card.CARD and step not in allowed_actions(case):
             label = getattr(texts, f"staff_button_{step}", step)
-            raise ActionRefused(texts.staff_illegal.format(number=case.number, action=label,
-                                                           status=status_label(services.taxonomy, case.status)))
+            raise ActionRefused(texts.staff_button_illegal.format(
+                number=case.number, action=label, status=status_label(services.taxonomy, case.status)))
         return case
 
 
