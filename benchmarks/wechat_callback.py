@@ -134,11 +134,13 @@ class Connection:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         return cls(port, reader, writer)
 
-    async def request(self, method: str, target: str, body: bytes = b"") -> tuple[int, bytes]:
-        head = (
-            f"{method} {target} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\nContent-Type: text/xml\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n"
-        ).encode()
+    async def request(
+        self, method: str, target: str, body: bytes = b"", headers: dict[str, str] | None = None
+    ) -> tuple[int, bytes]:
+        fields = {"Host": f"127.0.0.1:{self.port}", "Content-Type": "text/xml", **(headers or {}),
+                  "Content-Length": str(len(body))}
+        head = (f"{method} {target} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in fields.items())
+                + "\r\n").encode()
         self.writer.write(head + body)
         await self.writer.drain()
         status_line = await self.reader.readline()

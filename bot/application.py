@@ -79,6 +79,8 @@ def web_app(services: Services, channels: list[Channel], *, with_scheduler: bool
     watchdog = None if with_scheduler else SchedulerWatchdog(services, Dispatcher(services, senders(services, channels)))
 
     async def start() -> None:
+        # jieba's dictionary loads in about a second: before the first citizen, not during their message
+        await asyncio.to_thread(lambda: services.classifier)
         for channel in channels:
             await channel.start()
         if scheduler is not None:
@@ -125,6 +127,8 @@ def serve_workers(services: Services, host: str, port: int, workers: int) -> Non
 async def run_without_web(services: Services, channels: list[Channel]) -> None:
     """Polling channels and the scheduler, until SIGINT/SIGTERM."""
     scheduler = scheduler_for(services, channels)
+    if any(channel.citizen_facing for channel in channels):
+        await asyncio.to_thread(lambda: services.classifier)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

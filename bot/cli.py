@@ -1,4 +1,4 @@
-"""The `yibang` command line: run the service, chat in the terminal, classify, work the ledger.
+"""The `yibang` command line: run the service, chat in the terminal, classify and learn, work the ledger.
 
 Machine-readable output (`--json`) is the only thing written to stdout; logs go to stderr. A broken
 setting or taxonomy prints what is wrong and exits with status 2, never a traceback.
@@ -6,6 +6,7 @@ setting or taxonomy prints what is wrong and exits with status 2, never a traceb
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
 from collections.abc import Callable
@@ -24,10 +25,16 @@ case_app = typer.Typer(help="Staff work on cases: list, show, assign, note, reso
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 staff_app = typer.Typer(help="Who may act on cases: add, remove, list.", no_args_is_help=True)
 telegram_app = typer.Typer(help="The Telegram bot: register its webhook.", no_args_is_help=True)
+lexicon_app = typer.Typer(help="Learned keyword lexicons: merge into a taxonomy file.", no_args_is_help=True)
+overrides_app = typer.Typer(
+    help="Staff corrections of the classifier: export for `learn`.", no_args_is_help=True
+)
 app.add_typer(case_app, name="case")
 app.add_typer(db_app, name="db")
 app.add_typer(staff_app, name="staff")
 app.add_typer(telegram_app, name="telegram")
+app.add_typer(lexicon_app, name="lexicon")
+app.add_typer(overrides_app, name="overrides")
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -155,31 +162,176 @@ def console(user: Annotated[str, typer.Option(help="Citizen id for this terminal
 # ---------------------------------------------------------------- classifier
 
 
+def read_rows(path: Path) -> list[dict[str, str]]:
+    from classifier.labelled import read_labelled_csv
+
+    try:
+        return read_labelled_csv(path)
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        fail(f"cannot read {path}: {exc}")
+
+
+def taxonomy_at(path: Path):
+    from config import load_taxonomy
+
+    try:
+        return load_taxonomy(path)
+    except ConfigError as exc:
+        fail(str(exc))
+
+
 @app.command()
 def classify(
     text: Annotated[str | None, typer.Argument(help="A message to classify.")] = None,
-    eval_file: Annotated[Path | None, typer.Option("--eval", help="CSV with text,category,urgency,district.")] = None,
+    eval_file: Annotated[
+        Path | None,
+        typer.Option("--eval", help="Labelled CSV: text,category,urgency,district or subject,detail,label."),
+    ] = None,
 ) -> None:
     """Classify a message (JSON), or evaluate the classifier on a labelled CSV (JSON metrics)."""
     from classifier import get_classifier
-    from classifier.evaluation import evaluate, read_labelled_csv
-    from config import load_taxonomy
+    from classifier.evaluation import evaluate
 
-    loaded = settings()
-    try:
-        classifier = get_classifier(load_taxonomy(loaded.taxonomy))
-    except ConfigError as exc:
-        fail(str(exc))
+    classifier = get_classifier(taxonomy_at(settings().taxonomy))
     if eval_file is not None:
-        try:
-            rows = read_labelled_csv(eval_file)
-        except (OSError, ValueError) as exc:
-            fail(f"cannot read {eval_file}: {exc}")
-        print_json(evaluate(classifier, rows))
+        print_json(evaluate(classifier, read_rows(eval_file)))
         return
     if text is None:
         fail("give a TEXT to classify, or --eval FILE.csv")
     print_json(classifier.classify(text).evidence())
+
+
+class StageBars:
+    """A progress bar on stderr for each stage of a long run (`learn`): called with (stage, done, total)."""
+
+    def __init__(self) -> None:
+        self._stage: str | None = None
+        self._bar: Any = None
+        self._done = 0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage != self._stage:
+            self.close()
+            self._stage, self._done = stage, 0
+            self._bar = typer.progressbar(length=total, label=stage, file=sys.stderr)
+            self._bar.__enter__()
+        self._bar.update(done - self._done)
+        self._done = done
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None
+
+
+def merge_file(lexicon: Any, into: Path) -> None:
+    """Merge a lexicon into a taxonomy file in place; the file is only written when the result loads."""
+    from classifier.lexicon import merge_lexicon
+
+    try:
+        merged = merge_lexicon(lexicon, into.read_text(encoding="utf-8"), str(into))
+    except OSError as exc:
+        fail(f"cannot read {into}: {exc}")
+    except ConfigError as exc:
+        fail(str(exc))
+    into.write_text(merged, encoding="utf-8")
+    typer.echo(f"merged into {into}", err=True)
+
+
+@app.command()
+def learn(
+    train: Annotated[
+        Path, typer.Option("--train", help="Labelled CSV: text,category,… or subject,detail,label.")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="The lexicon to write (YAML).")],
+    taxonomy: Annotated[
+        Path | None,
+        typer.Option("--taxonomy", help="The taxonomy the labels belong to (default: YIBANG_TAXONOMY)."),
+    ] = None,
+    merge_into: Annotated[
+        Path | None, typer.Option("--merge-into", help="Also merge the lexicon into this taxonomy file.")
+    ] = None,
+    l1: Annotated[float, typer.Option(help="L1 penalty: higher keeps fewer words.")] = 1e-5,
+    l2: Annotated[float, typer.Option(help="L2 penalty: higher gives smaller weights.")] = 1e-4,
+    min_count: Annotated[int, typer.Option(help="A word must occur in this many messages.")] = 2,
+    subject_lines: Annotated[
+        bool, typer.Option(help="Also learn from each subject line alone, as a short message.")
+    ] = True,
+) -> None:
+    """Learn each category's keywords and weights from labelled messages; write them as a lexicon."""
+    from classifier import get_classifier
+    from classifier.labelled import training_examples
+    from classifier.learning import LearningOptions, learn_lexicon
+    from classifier.lexicon import render_lexicon
+
+    loaded = settings()
+    chosen = taxonomy_at(taxonomy or loaded.taxonomy)
+    rows = read_rows(train)
+    texts, labels = training_examples(rows, subject_lines=subject_lines)
+    unknown = sorted(set(labels) - set(chosen.category_names))
+    if unknown:
+        fail(f"labels that are not categories of {chosen.name}: {', '.join(unknown)} "
+             f"(categories: {', '.join(chosen.category_names)})")
+    typer.echo(f"learning from {len(texts)} examples ({len(rows)} rows of {train.name})", err=True)
+    bars = StageBars()
+    try:
+        lexicon = learn_lexicon(
+            texts,
+            labels,
+            get_classifier(chosen).cut,
+            categories=chosen.category_names,
+            options=LearningOptions(l1=l1, l2=l2, min_count=min_count),
+            progress=bars,
+        )
+    except ValueError as exc:
+        fail(str(exc))
+    finally:
+        bars.close()
+    lexicon.header.insert(1, f"Source: {train.name} ({len(rows)} rows); taxonomy: {chosen.name}.")
+    out.write_text(render_lexicon(lexicon), encoding="utf-8")
+    if merge_into is not None:
+        merge_file(lexicon, merge_into)
+    print_json({
+        "rows": len(rows),
+        "examples": len(texts),
+        "out": str(out),
+        "words": len({word for category in lexicon.categories for word in category.keywords}),
+        "keywords": {category.name: len(category.keywords) for category in lexicon.categories},
+    })
+
+
+@lexicon_app.command("merge")
+def lexicon_merge(
+    lexicon_file: Annotated[Path, typer.Argument(help="A lexicon written by `learn` (edited or not).")],
+    into: Annotated[Path, typer.Option("--into", help="The taxonomy file to merge it into (rewritten).")],
+) -> None:
+    """Put a lexicon's categories into a taxonomy file; its other lines and comments stay as they are."""
+    from classifier.lexicon import read_lexicon
+
+    try:
+        lexicon = read_lexicon(lexicon_file)
+    except ConfigError as exc:
+        fail(str(exc))
+    merge_file(lexicon, into)
+
+
+@overrides_app.command("export")
+def overrides_export(
+    out: Annotated[
+        Path, typer.Option("--out", help="The CSV to write (id,text,category,urgency,district,note).")
+    ],
+) -> None:
+    """Cases whose category or urgency staff corrected, as labelled examples for `learn --train`."""
+    from handlers.overrides import COLUMNS, override_examples
+
+    svc = services()
+    with svc.db.reading() as session:
+        rows = override_examples(session)
+    with out.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    typer.echo(f"{len(rows)} corrected cases written to {out}", err=True)
 
 
 # ---------------------------------------------------------------- cases
@@ -304,6 +456,22 @@ def case_reject(number: str, reason: Annotated[str, typer.Option(help="Why, told
 def case_recategorise(number: str, category: Annotated[str, typer.Option(help="The right category.")]) -> None:
     """Correct the classifier's category (recorded for the next `learn`)."""
     on_case(number, lambda desk, case: desk.recategorise(case, category))
+
+
+@case_app.command("urgency")
+def case_urgency(
+    number: str, level: Annotated[str, typer.Option(help="紧急 or 一般 (the taxonomy's levels).")]
+) -> None:
+    """Correct the classifier's urgency (recorded for the next `learn`; sets the resolve deadline)."""
+    from handlers.staff_actions import ActionRefused
+
+    def change(desk: Any, case: Any) -> str:
+        urgency = desk.services.taxonomy.urgency
+        if level not in (urgency.urgent, urgency.normal):
+            raise ActionRefused(f"level must be one of: {urgency.urgent}, {urgency.normal}")
+        return desk.set_urgency(case, level == urgency.urgent)
+
+    on_case(number, change)
 
 
 def parse_day(value: str | None, svc: Any) -> date:

@@ -16,6 +16,7 @@ from typing import TextIO
 from bot.dispatcher import Dispatcher
 from handlers.messages import TEXT, Incoming, Reply
 from handlers.process import handle
+from handlers.pushes import opened
 from handlers.services import Services
 from handlers.wording import numbered
 from storage import outbox
@@ -59,7 +60,8 @@ class ConsoleChat:
                 session, now, channels={CHANNEL}, limit=20, lease=timedelta(minutes=5), target=self.user
             )
             for row in rows:
-                self.say(numbered(self.services.taxonomy, Reply.from_dict(row.payload)))
+                payload = opened(self.services.cipher, row.payload)
+                self.say(numbered(self.services.taxonomy, Reply.from_dict(payload)))
                 outbox.mark_sent(session, row.id, now)
 
     def run(self, lines: Iterable[str], *, interactive: bool) -> None:

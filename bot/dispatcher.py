@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from handlers.pushes import opened
 from handlers.services import Services
 from storage import outbox
+from storage.encryption import FieldCipher
 from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -35,8 +37,9 @@ class OutboxItem:
     attempts: int
 
     @classmethod
-    def of(cls, row: OutboxMessage) -> OutboxItem:
-        return cls(row.id, row.channel, row.target, dict(row.payload), row.case_id, row.attempts)
+    def of(cls, row: OutboxMessage, cipher: FieldCipher) -> OutboxItem:
+        """The row as a sender reads it: a sealed payload is opened here, just before sending."""
+        return cls(row.id, row.channel, row.target, opened(cipher, row.payload), row.case_id, row.attempts)
 
 
 @dataclass(frozen=True)
@@ -119,7 +122,7 @@ class Dispatcher:
         with self.services.db.transaction() as session:
             outbox.mark_undeliverable(session, now, configured=set(self.senders) | SELF_DELIVERED)
             rows = outbox.claim_due(session, now, channels=self.senders, limit=self.batch, lease=self.lease)
-            return [OutboxItem.of(row) for row in rows]
+            return [OutboxItem.of(row, self.services.cipher) for row in rows]
 
     def _record(self, item: OutboxItem, result: SendResult, now: datetime) -> None:
         with self.services.db.transaction() as session:

@@ -1,4 +1,4 @@
-"""Category by weighted keywords (DESIGN §8).
+"""Category by hand-written weighted keywords (DESIGN §8; `category_scoring: keywords`).
 
 Each category's score is the sum of the weights of its keywords found in the message (each keyword
 counted once, so a long message that repeats a word does not outweigh a short precise one). Found
@@ -60,7 +60,12 @@ class CategoryScorer:
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
         shares = {name: round(value / total, 3) for name, value in ranked if value > 0}
         lead = (best_score - runner_up) / best_score if best_score > 0 else 0.0
-        if best_score >= self._thresholds.min_score and lead >= self._thresholds.min_margin:
+        thresholds = self._thresholds
+        if (
+            best_score >= thresholds.min_score
+            and lead >= thresholds.min_margin
+            and shares[best] >= thresholds.min_confidence
+        ):
             return CategoryResult(name=best, confidence=shares[best], matched=matched[best], scores=shares)
         return CategoryResult(
             name=fallback,

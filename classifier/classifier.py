@@ -12,13 +12,14 @@ import threading
 
 from classifier.category import CategoryScorer
 from classifier.district import DistrictFinder
+from classifier.linear_scorer import LinearCategoryScorer
 from classifier.result import Classification
 from classifier.segmenter import Segmented, Segmenter
 from classifier.urgency import UrgencyDetector
-from config.taxonomy import Taxonomy
+from config.taxonomy import LINEAR, Taxonomy
 
 # The sections the classifier reads; texts, routing and deadlines do not change its answers.
-_SECTIONS = {"categories", "category_thresholds", "urgency", "districts"}
+_SECTIONS = {"categories", "category_scoring", "category_thresholds", "urgency", "districts"}
 
 
 class Classifier:
@@ -29,7 +30,8 @@ class Classifier:
 
     def __init__(self, taxonomy: Taxonomy) -> None:
         self.urgent_level = taxonomy.urgency.urgent
-        self._categories = CategoryScorer(taxonomy.categories, taxonomy.category_thresholds)
+        scorer = LinearCategoryScorer if taxonomy.category_scoring == LINEAR else CategoryScorer
+        self._categories = scorer(taxonomy.categories, taxonomy.category_thresholds)
         self._urgency = UrgencyDetector(taxonomy.urgency)
         self._districts = DistrictFinder(taxonomy.districts)
         self._segmenter = Segmenter(self._categories.words | self._urgency.words | self._districts.words)
@@ -37,6 +39,10 @@ class Classifier:
     def segment(self, text: str) -> Segmented:
         """The message folded to simplified characters and cut into tokens (what the parts read)."""
         return self._segmenter.segment(text)
+
+    def cut(self, text: str) -> list[str]:
+        """All the jieba tokens of a text, as the classifier's segmenter cuts it (for `yibang learn`)."""
+        return self._segmenter.cut(text)
 
     def classify(self, text: str) -> Classification:
         seg = self.segment(text)

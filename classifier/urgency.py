@@ -21,6 +21,7 @@ from config.taxonomy import Urgency, UrgencyRule
 class _Rule:
     spec: UrgencyRule
     pattern: re.Pattern[str] | None
+    words: frozenset[str]
 
 
 class UrgencyDetector:
@@ -28,7 +29,8 @@ class UrgencyDetector:
         self._urgency = urgency
         self._negations = frozenset(urgency.negations)
         self._rules = [
-            _Rule(rule, re.compile(rule.pattern) if rule.pattern else None) for rule in urgency.rules
+            _Rule(rule, re.compile(rule.pattern) if rule.pattern else None, frozenset(rule.words))
+            for rule in urgency.rules
         ]
 
     @property
@@ -40,7 +42,7 @@ class UrgencyDetector:
         return found
 
     def _triggers(self, rule: _Rule, seg: Segmented) -> list[tuple[int, int]]:
-        spans = [(start, start + len(word)) for word in rule.spec.words for start in seg.find(word)]
+        spans = [(start, start + len(word)) for word in seg.occurring(rule.words) for start in seg.find(word)]
         if rule.pattern is not None:
             spans.extend(m.span() for m in rule.pattern.finditer(seg.text) if m.end() > m.start())
         return sorted(spans)

@@ -10,13 +10,24 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from config.errors import ConfigError
 from config.texts import Texts
+
+# libyaml's loader when PyYAML was built with it: a learned taxonomy holds tens of thousands of weights,
+# which the pure-Python loader reads in about two seconds and libyaml in a fifth of that. Both are safe
+# loaders (plain data, no Python objects).
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def parse_yaml(text: str) -> Any:
+    """YAML text as plain data (dicts, lists, strings, numbers)."""
+    return yaml.load(text, Loader=_YAML_LOADER)
+
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d)\s*$")
 _UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days"}
@@ -38,20 +49,37 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# How found keywords become a category (`category_scoring`, DESIGN §8):
+# - keywords: hand-written positive weights; a category's score is the sum of the weights of its keywords
+#   found (jieba-aligned, each once); the confidence is its share of all categories' scores.
+# - linear: a learned lexicon (`yibang learn`): weights may be negative and each category has a bias; the
+#   score is bias + the weights of the words found, scaled so that long messages are not surer than short
+#   ones; the confidence is the softmax probability (classifier/linear_scorer.py).
+KEYWORDS = "keywords"
+LINEAR = "linear"
+CategoryScoring = Literal["keywords", "linear"]
+
+
 class Category(_Strict):
     name: str
     description: str = ""
-    # token -> weight; the category score is the sum of the weights of the tokens found.
+    # word -> weight; see CategoryScoring for how the weights of the words found add up.
     keywords: dict[str, float] = Field(default_factory=dict)
+    # linear scoring only: the category's score before any word counts (learned with the weights). In
+    # linear scoring a category with neither keywords nor bias takes part only as the fallback.
+    bias: float = 0.0
 
 
 class CategoryThresholds(_Strict):
-    # The best category wins only when both pass; otherwise the case goes to the fallback category and is
+    # The best category wins only when all pass; otherwise the case goes to the fallback category and is
     # flagged for a person to categorise.
-    # Evidence: the sum of the weights of the best category's keywords found.
+    # keywords scoring only: the sum of the weights of the best category's keywords found.
     min_score: float = 0.0
-    # Lead over the runner-up as a share of the best score: 0.2 means the runner-up has at most 80 % of it.
+    # Lead over the runner-up as a share of the best confidence: 0.2 means the runner-up has at most 80 %
+    # of it.
     min_margin: float = Field(0.0, ge=0.0, le=1.0)
+    # The best category's confidence (its share of the scores, or its probability in linear scoring).
+    min_confidence: float = Field(0.0, ge=0.0, le=1.0)
     fallback: str = "其他"
 
 
@@ -211,6 +239,7 @@ class Taxonomy(_Strict):
     name: str
     platform: str
     categories: list[Category]
+    category_scoring: CategoryScoring = KEYWORDS
     category_thresholds: CategoryThresholds = CategoryThresholds()
     urgency: Urgency
     districts: Districts
@@ -281,7 +310,7 @@ def load_taxonomy(path: Path | str) -> Taxonomy:
     """Load and check a taxonomy file, or raise ConfigError naming the file, the key and the problem."""
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = parse_yaml(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(str(path), ["the file does not exist (YIBANG_TAXONOMY)"]) from None
     except (OSError, UnicodeDecodeError) as exc:

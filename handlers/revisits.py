@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from handlers.case_states import Status
 from handlers.dialogue import MENU
 from handlers.privacy import ANONYMOUS
+from handlers.pushes import citizen_payload
 from handlers.revisit_answers import REVISIT, STEPS, answer_labels, question
 from handlers.services import Services
 from handlers.staff_actions import Actor, CaseDesk
@@ -100,7 +101,7 @@ def _prompt(session: Session, services: Services, case_id: int, now: datetime, r
         session,
         channel=case.channel,
         target=case.chat_key,
-        payload={"kind": "citizen_update", "text": question(texts, case), "choices": list(answer_labels(texts))},
+        payload=citizen_payload(services.cipher, question(texts, case), answer_labels(texts)),
         # one question per resolution: a case reopened and resolved again is asked again
         dedupe_key=f"revisit:{case.id}:{int(case.revisit_due_at.timestamp())}",
         now=now,
@@ -152,7 +153,8 @@ def _close_unanswered(session: Session, services: Services, case_id: int, now: d
     if case.status == Status.RESOLVED:
         change_status(session, case, Status.CLOSED, kind="revisit_unanswered", actor=SYSTEM, at=now, public=True,
                       text=texts.event_revisit_unanswered,
-                      notify_citizen=texts.citizen_revisit_unanswered.format(number=case.number))
+                      notify_citizen=texts.citizen_revisit_unanswered.format(number=case.number),
+                      cipher=services.cipher)
     elif case.status == Status.REVISITED:
         change_status(session, case, Status.CLOSED, kind="revisit_unrated", actor=SYSTEM, at=now, public=True,
                       text=texts.event_revisit_unrated)

@@ -97,7 +97,8 @@ class CaseDesk:
         else:
             add_event(self.session, case, kind="note", actor=str(self.actor), at=self.now, public=not internal,
                       text=self._text("event_note", text=text),
-                      notify_citizen=None if internal else self._text("citizen_note", number=case.number, text=text))
+                      notify_citizen=None if internal else self._text("citizen_note", number=case.number, text=text),
+                      cipher=self.services.cipher)
         self.refresh_card(case)
         return self._done(case, "内部备注" if internal else "回复")
 
@@ -207,7 +208,7 @@ class CaseDesk:
                 data: dict | None = None) -> None:
         try:
             change_status(self.session, case, to, kind=kind, actor=str(self.actor), at=self.now, public=True,
-                          text=text, notify_citizen=notify, data=data)
+                          text=text, notify_citizen=notify, data=data, cipher=self.services.cipher)
         except IllegalTransition:
             raise ActionRefused(self._illegal(case, action)) from None
         self.refresh_card(case)

@@ -12,8 +12,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from handlers.case_states import IllegalTransition, Status, allowed
+from handlers.pushes import citizen_payload
 from storage import outbox
 from storage.cases import followers_of
+from storage.encryption import FieldCipher
 from storage.models import Case, CaseEvent
 
 CITIZEN = "citizen"
@@ -33,6 +35,7 @@ def add_event(
     from_status: str | None = None,
     to_status: str | None = None,
     notify_citizen: str | None = None,
+    cipher: FieldCipher | None = None,
 ) -> CaseEvent:
     """Append to the timeline. `notify_citizen` is the message pushed to the citizen for a public event
     (None: the citizen is answered directly, e.g. they did it themselves)."""
@@ -50,6 +53,8 @@ def add_event(
     session.add(event)
     case.updated_at = at
     if public and notify_citizen:
+        if cipher is None:
+            raise ValueError("a message to the citizen is sealed in the outbox: pass the cipher")
         session.flush()
         recipients = [(case.channel, case.chat_key)]
         recipients += [(follower.channel, follower.chat_key) for follower in followers_of(session, case)]
@@ -58,7 +63,7 @@ def add_event(
                 session,
                 channel=channel,
                 target=chat_key,
-                payload={"kind": "citizen_update", "text": notify_citizen},
+                payload=citizen_payload(cipher, notify_citizen),
                 dedupe_key=f"event:{event.id}:{channel}:{chat_key}",
                 now=at,
                 case_id=case.id,
@@ -78,6 +83,7 @@ def change_status(
     text: str | None = None,
     data: dict[str, Any] | None = None,
     notify_citizen: str | None = None,
+    cipher: FieldCipher | None = None,
 ) -> CaseEvent:
     """Move the case along the state machine or raise IllegalTransition; record the event."""
     current = case.status
@@ -103,4 +109,5 @@ def change_status(
         from_status=current,
         to_status=to.value,
         notify_citizen=notify_citizen,
+        cipher=cipher,
     )

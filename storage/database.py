@@ -67,6 +67,8 @@ class Database:
                 self.url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
             )
         self.pool_size = 1 if self.is_sqlite else pool_size
+        # SQLite: message transactions run on the caller's thread (bot/runner.py says why).
+        self.inline_writes = self.is_sqlite
         self._read_engine = self.engine.execution_options(yibang_read_only=True)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)

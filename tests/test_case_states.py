@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from handlers.case_states import FINAL, OPEN, TRANSITIONS, IllegalTransition, Status, allowed
+from handlers.pushes import opened
 from handlers.timeline import change_status
 from storage.models import Case, OutboxMessage
 
@@ -55,10 +56,12 @@ def test_public_change_by_staff_is_queued_for_the_citizen(citizen, services):
     with services.db.transaction() as session:
         case = session.scalars(select(Case).where(Case.number == number)).one()
         change_status(session, case, S.ASSIGNED, kind="assigned", actor="staff:1", at=services.clock.now(),
-                      public=True, text="已交办给 市卫生健康委员会", notify_citizen="已交办给 市卫生健康委员会")
+                      public=True, text="已交办给 市卫生健康委员会", notify_citizen="已交办给 市卫生健康委员会",
+                      cipher=services.cipher)
     with services.db.reading() as session:
         pushes = session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "console")).all()
-    assert [push.payload["text"] for push in pushes] == ["已交办给 市卫生健康委员会"]
+    assert [opened(services.cipher, push.payload)["text"] for push in pushes] == ["已交办给 市卫生健康委员会"]
+    assert "已交办" not in str(pushes[0].payload), "sealed in the outbox"
     assert pushes[0].target == "chat-u1"
 
 

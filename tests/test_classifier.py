@@ -110,6 +110,24 @@ def test_where_a_word_counts_as_found(classifier):
     assert classifier.segment("打120").find("120")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我住在金水区，孩子发烧39.5度！！！小区封控出不去，能去医院吗？",
+        "N95口罩\r\n哪里买？  急急急…… 120打不通, call 12345",
+        "发生了什么，公交车，芍药，去买药；健康码變黃了",
+        "",
+    ],
+)
+def test_cutting_block_by_block_gives_the_tokens_of_a_whole_cut(classifier, text):
+    seg = classifier.segment(text)
+    whole = list(classifier._segmenter._tokenizer.tokenize(seg.text, HMM=False))
+    for _, start, end in whole:
+        for pos in range(start, end):
+            assert seg.token_at(pos) == (start, end), (text, pos)
+    assert classifier.cut(text) == [token for token, _, _ in whole]
+
+
 def test_the_longer_keyword_wins_an_overlap(classifier):
     result = classifier.classify("孩子被狗咬了，哪里能打狂犬疫苗？").category
     assert result.name == "寻医买药"
@@ -358,6 +376,18 @@ def test_evaluate_accepts_gov_message_rows(classifier):
     assert metrics["urgent_precision"] is None and metrics["urgent_recall"] is None
     assert metrics["district_accuracy"] is None
     assert set(metrics["per_category"]) == {"城乡建设", "教育文体", "其他", "学生教育"}
+
+
+def test_macro_f1_counts_the_fallback_as_a_wrong_answer_not_as_a_category(classifier):
+    rows = [
+        {"text": "地铁还开吗", "category": "交通出行"},
+        {"text": "你好，在吗", "category": "交通出行"},  # the classifier says 其他: wrong
+        {"text": "家里没菜了，超市也关门了", "category": "食品供应"},
+    ]
+    metrics = evaluate(classifier, rows)
+    assert metrics["needs_review"] == 1
+    assert metrics["per_category"]["其他"]["support"] == 0
+    assert metrics["category_macro_f1"] == round((2 * 1.0 * 0.5 / 1.5 + 1.0) / 2, 4)
 
 
 def test_read_labelled_csv_drops_the_byte_order_mark(tmp_path):

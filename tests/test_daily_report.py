@@ -130,7 +130,7 @@ def test_every_sender_has_the_report_text_and_the_log_sender_logs_it(busy_day, c
     services = busy_day
     send_daily_report(services, services.clock.now())
     [row] = report_rows(services)
-    item = OutboxItem.of(row)
+    item = OutboxItem.of(row, services.cipher)
     assert render_staff_text(services, item) == row.payload["text"]
     with caplog.at_level(logging.INFO, logger="yibang.staff"):
         asyncio.run(Dispatcher(services, [LogSender(services)]).run_once())

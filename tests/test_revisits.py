@@ -10,6 +10,7 @@ from support import at
 
 from handlers.messages import Reply
 from handlers.privacy import erase_citizen
+from handlers.pushes import opened
 from handlers.revisits import sweep_revisits
 from handlers.staff_actions import Actor, CaseDesk
 from handlers.wording import numbered
@@ -44,7 +45,7 @@ def pushes(services, citizen) -> list[dict]:
         rows = session.scalars(
             select(OutboxMessage).where(OutboxMessage.target == f"chat-{citizen.user}").order_by(OutboxMessage.id)
         ).all()
-        return [row.payload for row in rows]
+        return [opened(services.cipher, row.payload) for row in rows]
 
 
 def staff_texts(services) -> list[str]:

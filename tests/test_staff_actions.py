@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from handlers.pushes import opened
 from handlers.staff_actions import SUPERVISOR, ActionRefused, Actor, CaseDesk, allowed_actions
 from storage.models import Case, OutboxMessage
 
@@ -29,7 +30,8 @@ def pushes_to(services, target) -> list[str]:
         rows = session.scalars(
             select(OutboxMessage).where(OutboxMessage.target == target).order_by(OutboxMessage.id)
         ).all()
-        return [row.payload["text"] for row in rows if row.payload.get("kind") == "citizen_update"]
+        return [opened(services.cipher, row.payload)["text"] for row in rows
+                if row.payload.get("kind") == "citizen_update"]
 
 
 def test_the_whole_workflow_with_every_public_step_told(citizen, services, clock):

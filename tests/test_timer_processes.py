@@ -26,6 +26,7 @@ from bot.dispatcher import Dispatcher, OutboxItem, Sent
 from bot.sweeps import run_sweeps
 from config import Settings
 from handlers.clock import FrozenClock
+from handlers.pushes import opened
 from handlers.services import Services
 from handlers.staff_actions import Actor, CaseDesk
 from storage import Database, FieldCipher
@@ -186,7 +187,7 @@ def test_a_killed_scheduler_delivers_everything_exactly_once_after_a_restart(env
     assert all(count == 1 for count in delivered.values()), delivered
     assert next(row for row in rows if row.id == note).attempts == 2  # once hanging, once delivered
     [revisit] = [row for row in rows if row.dedupe_key.startswith("revisit:")]
-    assert revisit.payload["choices"] == ["已解决", "部分解决", "未解决"]
+    assert opened(world.cipher, revisit.payload)["choices"] == ["已解决", "部分解决", "未解决"]
     with world.db.reading() as session:
         assert find_conversation(session, "console", "alice").step == "revisit"
         heartbeat = session.get(SharedValue, "scheduler_heartbeat")

@@ -21,6 +21,7 @@ from bot.telegram.render import messages
 from bot.telegram.updates import CHANNEL, edited_citizen_message, incoming_from_update
 from handlers.messages import Reply
 from handlers.process import handle
+from handlers.pushes import citizen_payload
 from handlers.services import Services
 from storage import outbox
 from storage.conversations import mark_unreachable
@@ -82,12 +83,12 @@ class CitizenChat:
     def _defer(self, chat_key: str, replies: list[Reply], update_id: int) -> None:
         """The replies not sent, as one outbox row: their texts in order, the last one's keyboard."""
         last = replies[-1]
-        payload = {
-            "kind": "citizen_update",
-            "text": "\n\n".join(reply.text for reply in replies),
-            "choices": [choice.label for choice in last.choices],
-            "request_contact": last.request_contact,
-        }
+        payload = citizen_payload(
+            self.services.cipher,
+            "\n\n".join(reply.text for reply in replies),
+            [choice.label for choice in last.choices],
+            request_contact=last.request_contact,
+        )
         with self.services.db.transaction() as session:
             outbox.enqueue(
                 session,

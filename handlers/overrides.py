@@ -1,0 +1,58 @@
+"""Staff corrections of the classifier as labelled examples for the next `yibang learn` (DESIGN §8).
+
+Every override is on the timeline: `recategorised` and `urgency_changed` events with data
+{field, old, new, problem}, written by the staff workflow (handlers/staff_actions.py). A case staff
+corrected becomes one example: its text, and the category, urgency and district it has now — the labels
+a person settled on, whichever field they changed. The rows have the shape of the taxonomy's development
+set (`id, text, category, urgency, district, note`), so `yibang learn --train` and `yibang classify --eval`
+read them as they are.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from storage.models import Case, CaseEvent
+
+OVERRIDE_KINDS = ("recategorised", "urgency_changed")
+COLUMNS = ("id", "text", "category", "urgency", "district", "note")
+_FIELD_NAMES = {"category": "类别", "urgency": "紧急程度"}
+
+
+def _change(data: dict[str, Any]) -> str:
+    """类别 其他→寻医买药: what one correction changed, for the note column."""
+    field = str(data.get("field"))
+    return f"{_FIELD_NAMES.get(field, field)} {data.get('old')}→{data.get('new')}"
+
+
+def override_examples(session: Session) -> list[dict[str, Any]]:
+    """One labelled example per corrected case, in the order of the cases' last correction."""
+    events = session.scalars(
+        select(CaseEvent)
+        .where(CaseEvent.kind.in_(OVERRIDE_KINDS))
+        .order_by(CaseEvent.at, CaseEvent.id)
+        .options(selectinload(CaseEvent.case))
+    ).all()
+    by_case: dict[int, list[CaseEvent]] = {}
+    for event in events:
+        # re-inserted, so a case sorts by its latest correction
+        by_case[event.case_id] = [*by_case.pop(event.case_id, []), event]
+    rows = []
+    for corrections in by_case.values():
+        case: Case = corrections[0].case
+        latest = corrections[-1].data or {}
+        changes = [_change(e.data) for e in corrections if e.data]
+        rows.append(
+            {
+                "id": case.number,
+                "text": latest.get("problem") or case.problem,
+                "category": case.category,
+                "urgency": case.urgency,
+                "district": case.district or "",
+                "note": "; ".join(changes),
+            }
+        )
+    return rows
