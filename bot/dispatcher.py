@@ -124,7 +124,7 @@ class Dispatcher:
             rows = outbox.claim_due(session, now, channels=self.senders, limit=self.batch, lease=self.lease)
             return [OutboxItem.of(row, self.services.cipher) for row in rows]
 
-    def _record(self, item: OutboxItem, result: SendResult, now: datetime) -> None:
+    def _record(self, item: OutboxItem, result: SendResult, now: datetime, not_before: datetime | None = None) -> None:
         with self.services.db.transaction() as session:
             throttled = isinstance(result, RetryLater) and result.after is not None
             if isinstance(result, Sent):
@@ -135,19 +135,29 @@ class Dispatcher:
             else:
                 # A platform's "wait N seconds" (429, a robot's quota) is not a failure: it uses no attempt.
                 wait = result.after if throttled else self.backoff(item.attempts)
-                outbox.mark_retry(session, item.id, now + timedelta(seconds=wait), result.error,
-                                  refund_attempt=throttled)
+                retry_at = max(now + timedelta(seconds=wait), not_before or now)
+                outbox.mark_retry(session, item.id, retry_at, result.error, refund_attempt=throttled)
 
     async def run_once(self) -> int:
         """Deliver what is due now; returns how many rows were attempted."""
         now = self.services.clock.now()
         items = await asyncio.to_thread(self._claim, now)
+        # A chat the platform told us to wait for: its later rows wait with it, in their order, unsent.
+        held: dict[tuple[str, str], tuple[RetryLater, datetime]] = {}
         for item in items:
+            chat = (item.channel, item.target)
+            if chat in held:
+                wait, until = held[chat]
+                await asyncio.to_thread(self._record, item, wait, self.services.clock.now(), until)
+                continue
             sender = self.senders[item.channel]
             try:
                 result = await sender.send(item)
             except Exception as exc:  # a sender bug must not stop the other rows
                 log.exception("sending outbox row %s failed", item.id)
                 result = RetryLater(f"{type(exc).__name__}: {exc}")
-            await asyncio.to_thread(self._record, item, result, self.services.clock.now())
+            recorded_at = self.services.clock.now()
+            if isinstance(result, RetryLater) and result.after is not None:
+                held[chat] = (result, recorded_at + timedelta(seconds=result.after))
+            await asyncio.to_thread(self._record, item, result, recorded_at)
         return len(items)

@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     # Telegram). Supervisors may also reveal full phone numbers and export with phones.
     staff_handlers: str = ""
     staff_supervisors: str = ""
+    # How long a prompt in the staff group (回复, 办结, 合并 …) waits for the staff member's reply.
+    staff_prompt_minutes: int = Field(10, ge=1)
 
     # timers
     # The daily report goes to the staff group at this local time (YIBANG_TIMEZONE), "HH:MM".

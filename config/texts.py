@@ -208,3 +208,49 @@ class Texts(BaseModel):
     telegram_command_help_request: str
     telegram_command_progress: str
     telegram_command_cancel: str
+
+    # staff group
+    # the card's buttons (the next allowed steps), and the pages of departments 交办 opens
+    staff_button_contacted: str
+    staff_button_assign: str
+    staff_button_note: str
+    staff_button_resolve: str
+    staff_button_merge: str
+    staff_button_reject: str
+    staff_button_reopen: str
+    staff_button_phone: str
+    staff_button_more: str
+    staff_button_previous: str
+    staff_button_back: str
+    # the card's status line: the citizen was contacted; a step taken by the citizen or by the system
+    staff_card_contacted: str
+    staff_card_by_citizen: str
+    staff_card_by_system: str
+    # ForceReply prompts, addressed to the staff member who pressed, and their input field's placeholder
+    staff_prompt_note: str
+    staff_prompt_resolve: str
+    staff_prompt_merge: str
+    staff_prompt_reject: str
+    staff_prompt_reopen: str
+    staff_placeholder_note: str
+    staff_placeholder_resolve: str
+    staff_placeholder_merge: str
+    staff_placeholder_reject: str
+    staff_placeholder_reopen: str
+    # answers to a press or a reply: only the presser sees those of a button
+    staff_button_illegal: str
+    staff_prompt_sent: str
+    staff_prompt_done: str
+    staff_prompt_expired: str
+    staff_prompt_not_yours: str
+    staff_prompt_empty: str
+    staff_phone: str
+    staff_group_busy: str
+    staff_try_again: str
+    # said to whoever is not staff, wherever they pressed or typed a staff command: reveals nothing
+    staff_refused: str
+    # group commands: usage, and their descriptions in the group's command menu
+    staff_case_usage: str
+    staff_command_queue: str
+    staff_command_case: str
+    staff_command_stats: str

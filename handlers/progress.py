@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from handlers import staff_notices
 from handlers.case_states import OPEN, Status, allowed
+from handlers.staff_actions import Actor, CaseDesk
 from handlers.timeline import CITIZEN, change_status
 from handlers.turn import Turn
 from handlers.wording import status_label
@@ -121,4 +122,6 @@ def withdraw(turn: Turn, number: str) -> None:
         now=turn.now,
         case_id=case.id,
     )
+    # The card in the staff group stops offering steps a withdrawn case cannot take.
+    CaseDesk(turn.services, turn.session, Actor(CITIZEN), turn.now).refresh_card(case)
     turn.say("withdraw_done", number=case.number)

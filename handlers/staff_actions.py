@@ -67,6 +67,7 @@ class CaseDesk:
             case.contacted_at = self.now
         add_event(self.session, case, kind="contacted", actor=str(self.actor), at=self.now,
                   text=self._text("event_contacted"))
+        self.refresh_card(case)
         return self._done(case, "已联系")
 
     def assign(self, case: Case, department: str) -> str:

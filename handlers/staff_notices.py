@@ -11,10 +11,11 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from handlers.services import Services
+from handlers.timeline import CITIZEN, SYSTEM
 from handlers.wording import status_label
 from storage import outbox
 from storage.encryption import mask_name, mask_phone, redact_phones
-from storage.models import Case
+from storage.models import Case, CaseEvent
 
 
 def announce_case(session: Session, services: Services, case_id: int, now: datetime, *, urgent: bool) -> None:
@@ -83,11 +84,22 @@ def render_card(services: Services, case: Case) -> str:
         resolve_due=when(case.resolve_due),
         channel=case.channel,
     )
-    if case.status != "received" or case.department:
-        last = next((e for e in reversed(case.events) if e.actor not in ("citizen", "system")), None)
+    if case.status != "received" or case.department or case.contacted_at:
+        last = _last_step(case)
+        state = [status_label(taxonomy, case.status), case.department,
+                 texts.staff_card_contacted if case.contacted_at else None]
         card += "\n" + texts.staff_card_status.format(
-            status=status_label(taxonomy, case.status) + (f" · {case.department}" if case.department else ""),
-            actor=last.actor if last else "",
+            status=" · ".join(part for part in state if part),
+            actor={CITIZEN: texts.staff_card_by_citizen, SYSTEM: texts.staff_card_by_system}.get(
+                last.actor, last.actor) if last else "",
             at=when(last.at) if last else "",
         )
     return card
+
+
+def _last_step(case: Case) -> CaseEvent | None:
+    """Who moved the case last: a change of state by anyone (the citizen withdrawing, the revisit sweep
+    closing), or a staff member's step. A supplement or a looked-up phone number moves nothing."""
+    return next((event for event in reversed(case.events)
+                 if event.to_status or (event.actor not in (CITIZEN, SYSTEM) and event.kind != "phone_revealed")),
+                None)

@@ -37,7 +37,7 @@ BOT_USER = {
 # Form fields PTB JSON-encodes; everything else (text above all) is taken as sent.
 JSON_FIELDS = {
     "reply_markup", "allowed_updates", "commands", "scope", "entities", "link_preview_options",
-    "reply_parameters", "offset", "timeout", "limit", "drop_pending_updates",
+    "reply_parameters", "offset", "timeout", "limit", "drop_pending_updates", "show_alert",
 }
 LONG_POLL_CAP = 1.0  # seconds a getUpdates with nothing queued waits at most
 
@@ -47,6 +47,12 @@ class Call:
     method: str
     params: dict[str, Any]
     at: float  # time.monotonic() when it arrived
+
+
+@dataclass(frozen=True)
+class Shown:
+    text: str
+    reply_markup: dict[str, Any] | None
 
 
 @dataclass
@@ -67,7 +73,8 @@ class BotApiStandIn:
         self._updates: list[dict[str, Any]] = []
         self._failures: list[Failure] = []
         self._blocked: set[str] = set()
-        self._messages: dict[tuple[int, int], str] = {}  # (chat, message id) -> text, for editMessageText
+        # (chat, message id) -> what the chat shows: its text and inline keyboard, for the edit methods
+        self._messages: dict[tuple[int, int], Shown] = {}
         self._lock = threading.Lock()
         self._update_ids = itertools.count(5000)
         self._message_ids = itertools.count(1)
@@ -140,12 +147,17 @@ class BotApiStandIn:
         """Someone in the chat deleted the message: it can no longer be edited."""
         self._messages.pop((chat_id, message_id), None)
 
+    def message(self, chat_id: int, message_id: int) -> dict[str, Any]:
+        """A message as the chat shows it now (after any edits), as it comes inside an update."""
+        shown = self._messages[(chat_id, message_id)]
+        return self._message_object(chat_id, shown, message_id)
+
     def called(self, method: str) -> list[dict[str, Any]]:
         with self._lock:
             return [call.params for call in self.calls if call.method == method]
 
     def sent(self, chat_id: int | str | None = None) -> list[dict[str, Any]]:
-        """sendMessage calls that succeeded, to one chat or to all."""
+        """sendMessage calls that succeeded, to one chat or to all; `_message_id` is the id it was given."""
         with self._lock:
             return [
                 call.params for call in self.calls
@@ -197,6 +209,7 @@ class BotApiStandIn:
             return result
         if method == "sendMessage":
             params["_delivered"] = True
+            params["_message_id"] = result["message_id"]
         return JSONResponse({"ok": True, "result": result})
 
     def _take_failure(self, method: str, params: dict[str, Any]) -> Failure | None:
@@ -209,7 +222,7 @@ class BotApiStandIn:
         return None
 
     async def _api_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
-        message = self._message(params["chat_id"], "")
+        message = self._message(params["chat_id"], Shown("", None))
         message["caption"] = params.get("caption", "")
         return message
 
@@ -221,16 +234,24 @@ class BotApiStandIn:
         return BOT_USER
 
     async def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
-        return self._message(params["chat_id"], params.get("text", ""))
+        return self._message(params["chat_id"], Shown(params.get("text", ""), _inline(params)))
 
     async def _api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any] | JSONResponse:
+        # Without reply_markup, Telegram takes the inline keyboard off the edited message.
+        return self._edit(params, lambda shown: Shown(params.get("text", ""), _inline(params)))
+
+    async def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any] | JSONResponse:
+        return self._edit(params, lambda shown: Shown(shown.text, _inline(params)))
+
+    def _edit(self, params: dict[str, Any], change: Callable[[Shown], Shown]) -> dict[str, Any] | JSONResponse:
         key = (int(params["chat_id"]), int(params["message_id"]))
         if key not in self._messages:
             return _error(400, "Bad Request: message to edit not found")
-        if self._messages[key] == params.get("text"):
+        shown = change(self._messages[key])
+        if self._messages[key] == shown:
             return _error(400, "Bad Request: message is not modified: specified new message content and reply "
                                "markup are exactly the same as a current content and reply markup of the message")
-        return self._message(params["chat_id"], params.get("text", ""), key[1])
+        return self._message(key[0], shown, key[1])
 
     async def _api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = int(params.get("offset") or 0)
@@ -266,17 +287,24 @@ class BotApiStandIn:
     async def _api_answerCallbackQuery(self, params: dict[str, Any]) -> bool:
         return True
 
-    def _message(self, chat_id: Any, text: str, message_id: int | None = None) -> dict[str, Any]:
+    def _message(self, chat_id: Any, shown: Shown, message_id: int | None = None) -> dict[str, Any]:
         chat = int(chat_id)
         message_id = message_id or next(self._message_ids)
-        self._messages[(chat, message_id)] = text
-        return {
+        self._messages[(chat, message_id)] = shown
+        return self._message_object(chat, shown, message_id)
+
+    @staticmethod
+    def _message_object(chat: int, shown: Shown, message_id: int) -> dict[str, Any]:
+        message = {
             "message_id": message_id,
             "date": int(time.time()),
             "chat": {"id": chat, "type": "private" if chat > 0 else "supergroup"},
             "from": {key: BOT_USER[key] for key in ("id", "is_bot", "first_name", "username")},
-            "text": text,
+            "text": shown.text,
         }
+        if shown.reply_markup is not None:
+            message["reply_markup"] = shown.reply_markup
+        return message
 
 
 async def _params(request: Request) -> dict[str, Any]:
@@ -304,6 +332,12 @@ def _multipart(content_type: str, body: bytes) -> dict[str, Any]:
         payload = part.get_payload(decode=True) or b""
         params[name] = payload if part.get_filename() else payload.decode()
     return params
+
+
+def _inline(params: dict[str, Any]) -> dict[str, Any] | None:
+    """The inline keyboard a message carries; a reply keyboard or ForceReply is not part of the message."""
+    markup = params.get("reply_markup")
+    return markup if isinstance(markup, dict) and "inline_keyboard" in markup else None
 
 
 def _error(status: int, description: str, parameters: dict[str, Any] | None = None) -> JSONResponse:

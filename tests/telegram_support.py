@@ -19,6 +19,7 @@ import httpx
 import pytest
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 from pydantic import SecretStr
+from sqlalchemy import select
 from telegram_standin import TOKEN, BotApiStandIn
 
 from bot.application import senders
@@ -29,6 +30,7 @@ from bot.telegram.webhook import PATH, SECRET_HEADER
 from bot.webapp import create_web_app
 from handlers.clock import FrozenClock
 from handlers.services import Services
+from storage.models import Case
 
 SECRET = "stand-in-webhook-secret_0123"
 STAFF_CHAT = -1001234567890
@@ -37,6 +39,7 @@ DATE = 1641780000  # 2022-01-10 10:00 in Zhengzhou
 
 _update_ids = itertools.count(1)
 _message_ids = itertools.count(1)
+_press_ids = itertools.count(1)
 
 
 # ---------------------------------------------------------------- updates as clients send them
@@ -101,6 +104,20 @@ def blocked_update(sender: dict[str, Any]) -> dict[str, Any]:
     }}
 
 
+def press_update(sender: dict[str, Any], message: dict[str, Any], data: str) -> dict[str, Any]:
+    """A button pressed under `message`, the message as the chat shows it."""
+    return {"update_id": next(_update_ids), "callback_query": {
+        "id": f"press-{next(_press_ids)}", "from": sender, "chat_instance": f"instance{message['chat']['id']}",
+        "message": message, "data": data,
+    }}
+
+
+def buttons(message: dict[str, Any]) -> dict[str, str]:
+    """A message's inline buttons, label to callback_data, in the order shown."""
+    markup = message.get("reply_markup") or {}
+    return {button["text"]: button["callback_data"] for row in markup.get("inline_keyboard", []) for button in row}
+
+
 def keyboard(message: dict[str, Any]) -> list[str]:
     """The labels of a sent message's reply keyboard, row by row flattened."""
     markup = message.get("reply_markup") or {}
@@ -150,6 +167,17 @@ class TelegramWorld:
     def citizen(self, user_id: int, first_name: str = "市民") -> TelegramCitizen:
         return TelegramCitizen(self, user(user_id, first_name))
 
+    def staff(self, user_id: int, first_name: str, chat: dict[str, Any] | None = None) -> TelegramStaff:
+        """Someone in the staff group (or, with `chat`, writing from there)."""
+        return TelegramStaff(self, user(user_id, first_name), chat or group_chat(STAFF_CHAT, "工作群"))
+
+    def card(self, number: str) -> dict[str, Any]:
+        """The case's card as the staff group shows it now: its text and its buttons."""
+        with self.services.db.reading() as session:
+            ref = session.scalars(select(Case).where(Case.number == number)).one().staff_messages["telegram"]
+        chat_id, message_id = ref.rsplit(":", 1)
+        return self.api.message(int(chat_id), int(message_id))
+
     def post(self, update: dict[str, Any], *, secret: str | None = SECRET) -> httpx.Response:
         headers = {SECRET_HEADER: secret} if secret is not None else {}
         return self.post_raw(json.dumps(update).encode(), headers)
@@ -196,6 +224,49 @@ class TelegramCitizen:
         answer = " ".join(message["text"] for message in self.says("确认"))
         assert "已受理，编号 " in answer, answer
         return answer.split("已受理，编号 ", 1)[1].split("。", 1)[0]
+
+
+@dataclasses.dataclass
+class TelegramStaff:
+    world: TelegramWorld
+    user: dict[str, Any]
+    chat: dict[str, Any]
+
+    @property
+    def id(self) -> int:
+        return int(self.user["id"])
+
+    def presses(self, label: str, message: dict[str, Any]) -> dict[str, Any]:
+        """Press the button `label` under `message`; the answer only the presser sees (answerCallbackQuery)."""
+        return self.presses_data(buttons(message)[label], message)
+
+    def presses_data(self, data: str, message: dict[str, Any]) -> dict[str, Any]:
+        update = press_update(self.user, message, data)
+        self.world.clock.advance(seconds=10)  # reading the card before pressing
+        response = self.world.post(update)
+        assert response.status_code == 200, response.text
+        query_id = update["callback_query"]["id"]
+        [answer] = [a for a in self.world.api.called("answerCallbackQuery") if a["callback_query_id"] == query_id]
+        return answer
+
+    def replies(self, text: str, to: dict[str, Any]) -> list[dict[str, Any]]:
+        """Reply to a message of the bot (a prompt); the messages the chat got meanwhile."""
+        return self.sends(text_update(self.user, text, chat=self.chat, reply_to_message=to))
+
+    def says(self, text: str) -> list[dict[str, Any]]:
+        return self.sends(text_update(self.user, text, chat=self.chat))
+
+    def sends(self, update: dict[str, Any]) -> list[dict[str, Any]]:
+        before = len(self.world.api.sent(self.chat["id"]))
+        self.world.clock.advance(seconds=10)
+        response = self.world.post(update)
+        assert response.status_code == 200, response.text
+        return self.world.api.sent(self.chat["id"])[before:]
+
+    def prompt(self) -> dict[str, Any]:
+        """The last ForceReply prompt the bot sent in this chat, as the chat shows it now."""
+        [*_, last] = [m for m in self.world.api.sent(self.chat["id"]) if "force_reply" in (m.get("reply_markup") or {})]
+        return self.world.api.message(int(self.chat["id"]), last["_message_id"])
 
 
 @pytest.fixture(scope="session")

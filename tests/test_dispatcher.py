@@ -87,3 +87,32 @@ def test_an_urgent_case_s_card_jumps_the_queue(citizen, services, clock):
     with services.db.transaction() as session:
         first = outbox.claim_due(session, clock.now(), channels={"log"}, limit=1, lease=timedelta(minutes=1))
     assert first[0].payload["kind"] == "case_card"
+
+
+def test_rows_behind_a_throttled_chat_wait_with_it_unsent_and_in_order(services, clock):
+    with services.db.transaction() as session:
+        for n in range(3):
+            outbox.enqueue(session, channel="telegram", target="-100", payload={"kind": "staff_text", "text": f"{n}"},
+                           dedupe_key=f"held-{n}", now=clock.now())
+        outbox.enqueue(session, channel="telegram", target="-200", payload={"kind": "staff_text", "text": "other"},
+                       dedupe_key="other", now=clock.now())
+    sent = []
+
+    class OneChatBusy:
+        channel = "telegram"
+        busy = True
+
+        async def send(self, item):
+            if item.target == "-100" and self.busy:
+                return RetryLater("429", after=30)
+            sent.append(item.payload["text"])
+            return Sent()
+
+    sender = OneChatBusy()
+    dispatcher = Dispatcher(services, [sender])
+    asyncio.run(dispatcher.run_once())
+    assert sent == ["other"], "the busy chat's later rows were not even tried"
+    sender.busy = False
+    clock.advance(seconds=31)
+    asyncio.run(dispatcher.run_once())
+    assert sent == ["other", "0", "1", "2"]

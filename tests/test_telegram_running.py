@@ -41,7 +41,7 @@ def test_polling_takes_updates_from_get_updates_and_answers_them_in_order(servic
     assert "请描述" in answers[3]
     assert bot_api.called("deleteWebhook") and bot_api.called("setMyCommands")
     polls = bot_api.called("getUpdates")
-    assert polls[0]["allowed_updates"] == ["message", "edited_message", "my_chat_member"]
+    assert polls[0]["allowed_updates"] == ["message", "edited_message", "my_chat_member", "callback_query"]
 
 
 @pytest.fixture

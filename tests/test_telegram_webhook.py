@@ -8,7 +8,7 @@ import json
 
 import pytest
 from sqlalchemy import func, select
-from telegram_support import SECRET, WEBHOOK_URL, text_update, user
+from telegram_support import SECRET, STAFF_CHAT, WEBHOOK_URL, text_update, user
 
 import bot.telegram.citizen_chat
 from bot.telegram.webhook import SECRET_HEADER
@@ -19,11 +19,13 @@ def test_start_registers_the_webhook_with_its_secret_and_the_command_menu(telegr
     [registered] = telegram.api.called("setWebhook")
     assert registered["url"] == WEBHOOK_URL and registered["secret_token"] == SECRET
     assert registered["drop_pending_updates"] is False
-    assert registered["allowed_updates"] == ["message", "edited_message", "my_chat_member"]
-    [commands] = telegram.api.called("setMyCommands")
+    assert registered["allowed_updates"] == ["message", "edited_message", "my_chat_member", "callback_query"]
+    commands, staff_commands = telegram.api.called("setMyCommands")
     assert [c["command"] for c in commands["commands"]] == ["start", "help_request", "progress", "cancel"]
     assert all(c["description"] for c in commands["commands"])
     assert commands["scope"] == {"type": "all_private_chats"}
+    assert [c["command"] for c in staff_commands["commands"]] == ["queue", "case", "stats"]
+    assert staff_commands["scope"] == {"type": "chat", "chat_id": STAFF_CHAT}
 
 
 @pytest.mark.parametrize("secret", [None, "", "wrong", SECRET + "x", SECRET[:-1], "秘密"])

@@ -6,21 +6,25 @@ token to it): https://api.telegram.org, a private Bot API server, or a stand-in 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from telegram import Bot, BotCommandScopeAllPrivateChats, Update
-from telegram.error import InvalidToken, TelegramError
+from telegram import Bot, BotCommandScopeAllPrivateChats, BotCommandScopeChat, Update
+from telegram.error import BadRequest, Forbidden, InvalidToken, TelegramError
 from telegram.ext import Application, ContextTypes, ExtBot, TypeHandler
 
 from bot.telegram.limits import FloodControl
 from bot.telegram.ordering import PerChatOrder
 from bot.telegram.render import bot_commands
+from bot.telegram.staff_commands import staff_command_menu
 from config import ConfigError, Settings
 from config.texts import Texts
 
-# What Telegram sends us; the staff workflow will add "callback_query".
-ALLOWED_UPDATES = ["message", "edited_message", "my_chat_member"]
+log = logging.getLogger(__name__)
+
+# What Telegram sends us: citizens' messages, staff commands and replies, and the staff card's buttons.
+ALLOWED_UPDATES = ["message", "edited_message", "my_chat_member", "callback_query"]
 # Updates handled at once (each waits on the database in a worker thread).
 CONCURRENT_UPDATES = 32
 
@@ -68,9 +72,16 @@ def make_bot(settings: Settings, flood: FloodControl) -> ExtBot[Any]:
     return ExtBot(token(settings), base_url=base_url, base_file_url=base_file_url, rate_limiter=flood)
 
 
-async def register_commands(bot: Bot, texts: Texts) -> None:
-    """The command menu of private chats; the staff group gets its own with the staff workflow."""
+async def register_commands(bot: Bot, texts: Texts, staff_chat_id: int | None) -> None:
+    """The command menu of private chats, and the staff group's own (/queue, /case, /stats)."""
     await bot.set_my_commands(bot_commands(texts), scope=BotCommandScopeAllPrivateChats())
+    if staff_chat_id is None:
+        return
+    try:
+        await bot.set_my_commands(staff_command_menu(texts), scope=BotCommandScopeChat(staff_chat_id))
+    except (BadRequest, Forbidden) as exc:
+        # Citizens are served all the same; the staff cards' own delivery says what to fix.
+        log.warning("no command menu for the staff group %s (is the bot a member?): %s", staff_chat_id, exc)
 
 
 async def register_webhook(bot: Bot, settings: Settings) -> None:
@@ -88,7 +99,7 @@ async def register_bot(settings: Settings, texts: Texts) -> None:
     """`yibang telegram set-webhook`: the webhook and the command menu, once for the deployment."""
     try:
         async with make_bot(settings, FloodControl()) as bot:
-            await register_commands(bot, texts)
+            await register_commands(bot, texts, settings.telegram_staff_chat_id)
             await register_webhook(bot, settings)
     except TelegramError as exc:
         raise unusable_api(settings, exc) from None

@@ -13,6 +13,7 @@ import logging
 from starlette.routing import BaseRoute
 from telegram import Update
 from telegram.error import TelegramError
+from telegram.ext import ContextTypes
 
 from bot.dispatcher import Sender
 from bot.telegram.application import (
@@ -26,6 +27,7 @@ from bot.telegram.application import (
 from bot.telegram.citizen_chat import CitizenChat
 from bot.telegram.limits import FloodControl
 from bot.telegram.sender import TelegramSender
+from bot.telegram.staff_group import StaffGroup, is_staff_update
 from bot.telegram.updates import CHANNEL
 from bot.telegram.webhook import webhook_route
 from handlers.services import Services
@@ -45,7 +47,8 @@ class TelegramChannel:
         # Shared by the direct replies and the outbox sender; tests give one whose clock they move.
         self.flood = flood or FloodControl()
         self.chat = CitizenChat(services)
-        self.application = build_application(settings, self.flood, self.chat.on_update, polling=not self.webhook)
+        self.staff = StaffGroup(services, self.flood)
+        self.application = build_application(settings, self.flood, self.on_update, polling=not self.webhook)
         self.sender = TelegramSender(services, lambda: make_bot(settings, self.flood), self.flood)
 
     def senders(self) -> list[Sender]:
@@ -64,7 +67,7 @@ class TelegramChannel:
         try:
             await application.initialize()  # getMe: a wrong token or API URL stops here
             if self.leader:
-                await register_commands(application.bot, self.services.taxonomy.texts)
+                await register_commands(application.bot, self.services.taxonomy.texts, settings.telegram_staff_chat_id)
                 if self.webhook:
                     await register_webhook(application.bot, settings)
             await application.start()
@@ -84,6 +87,13 @@ class TelegramChannel:
             await application.stop()
         await application.shutdown()
         await self.sender.close()
+
+    async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Every update, polled or posted: staff work to the staff group's handling, the rest to citizens."""
+        if is_staff_update(update, context.bot.username):
+            await self.staff.on_update(update, context)
+        else:
+            await self.chat.on_update(update, context)
 
     async def process_update(self, update: Update) -> None:
         """A webhook update, in the same per-chat order and concurrency bound as polled ones."""

@@ -5,7 +5,8 @@ attempt. A network error: retry with backoff. A citizen who blocked the bot (403
 give up and record it on their conversation, so later pushes are not tried until they write again.
 The staff group refusing (the bot removed, a wrong id) is a setting to fix, so those rows retry until
 the dispatcher gives up and marks them for a person. The card's message id is kept on the case, and
-when staff act the card is edited in place (a card deleted in the group is posted again).
+when staff act the card is edited in place, its text and its buttons drawn from the case as it is then
+(a card deleted in the group is posted again).
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from telegram import Message
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 from telegram.ext import ExtBot
 
-from bot.dispatcher import GiveUp, OutboxItem, RetryLater, SendResult, Sent, render_staff_text
+from bot.dispatcher import GiveUp, OutboxItem, RetryLater, SendResult, Sent
 from bot.telegram.limits import FloodControl, retry_after_seconds
 from bot.telegram.render import messages
+from bot.telegram.staff_card import staff_message
 from bot.telegram.updates import CHANNEL
 from handlers.messages import Reply
 from handlers.services import Services
@@ -91,11 +93,13 @@ class TelegramSender:
         return Sent()
 
     async def _to_staff(self, item: OutboxItem) -> SendResult:
-        text = await asyncio.to_thread(render_staff_text, self.services, item)
+        text, keyboard = await asyncio.to_thread(staff_message, self.services, item)
         held = self._held_back(item.target)
         if held is not None:
             return held
         sends = messages(Reply(text), self.services.taxonomy.texts, clear_keyboard=False)
+        if keyboard is not None and sends:
+            sends[0]["reply_markup"] = keyboard  # on the message whose reference is kept and edited
         try:
             posted = await self._post(item.target, sends)
         except ChatMigrated as exc:
@@ -145,13 +149,15 @@ class TelegramSender:
             # Not posted yet: the card is rendered when it goes, so it will show this state already.
             return Sent()
         chat_id, _, message_id = ref.rpartition(":")
-        text = await asyncio.to_thread(render_staff_text, self.services, item)
+        text, keyboard = await asyncio.to_thread(staff_message, self.services, item)
         held = self._held_back(chat_id)
         if held is not None:
             return held
         try:
             bot = await self._current_bot()
-            await bot.edit_message_text(text=text, chat_id=chat_id, message_id=int(message_id))
+            # The keyboard is always sent: an edit without one takes the buttons off the card.
+            await bot.edit_message_text(text=text, chat_id=chat_id, message_id=int(message_id),
+                                        reply_markup=keyboard)
         except BadRequest as exc:
             wording = exc.message.lower()
             if "not modified" in wording:  # the card shows this already

@@ -1,7 +1,7 @@
 """Telegram updates as the handlers' Incoming: who wrote, where to answer, and what kind of message.
 
-Only private chats with the bot are citizens. Group messages (the staff group included: staff actions
-are their own issue), channel posts and other bots are left alone. Dedupe keys on the update_id,
+Only private chats with the bot are citizens. Group messages (the staff group's go to staff_group),
+channel posts and other bots are left alone here. Dedupe keys on the update_id,
 exactly: Telegram redelivers the same id, and after a quiet week the next id is random, so ids are
 never compared for order.
 """
