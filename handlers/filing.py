@@ -14,6 +14,7 @@ from handlers.timeline import CITIZEN
 from handlers.turn import Turn
 from handlers.wording import duration
 from storage.cases import next_case_number
+from storage.dialects import core
 from storage.models import Case, CaseEvent
 
 
@@ -60,8 +61,9 @@ def file_case(turn: Turn) -> str:
         "staff_messages": {},
     }
     # Core statements, not the ORM: filing is the busiest write and needs nothing the ORM tracks.
-    case_id = turn.session.execute(insert(Case.__table__).returning(Case.id), values).scalar_one()
-    turn.session.execute(
+    case_id = core(turn.session, insert(Case.__table__).returning(Case.id), values).scalar_one()
+    core(
+        turn.session,
         insert(CaseEvent.__table__),
         {
             "case_id": case_id,

@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from storage.dialects import prepared
+from storage.dialects import core, prepared
 from storage.models import Case, CaseCounter, CaseFollower
 
 # PostgreSQL: each day's numbers come from this many counter rows, so filings at the same moment do not
@@ -28,7 +28,7 @@ def next_case_number(session: Session, prefix: str, day: date) -> str:
     if session.get_bind().dialect.name == "postgresql":
         number = _sharded_number(session, key)
     else:
-        number = session.execute(prepared(session, "cases.next_number", _next_number), {"key": key}).scalar_one()
+        number = core(session, prepared(session, "cases.next_number", _next_number), {"key": key}).scalar_one()
     width = max(4, len(str(number)))
     return f"{key}-{number:0{width}d}"
 
@@ -66,16 +66,17 @@ _TAKE = (
 
 def _sharded_number(session: Session, key: str) -> int:
     pattern = {"pattern": f"{key}#%"}
-    row = session.execute(_FREE_SHARD, pattern).first()
+    row = core(session, _FREE_SHARD, pattern).first()
     if row is None:
         # The day's first filing (make its shards), or every shard busy this instant (wait for one).
-        session.execute(
+        core(
+            session,
             prepared(session, "cases.day_shards", _day_shards),
             [{"shard": f"{key}#{index:02d}"} for index in range(SHARDS)],
         )
-        row = session.execute(_FREE_SHARD, pattern).first() or session.execute(_LEAST_USED_SHARD, pattern).first()
+        row = core(session, _FREE_SHARD, pattern).first() or core(session, _LEAST_USED_SHARD, pattern).first()
     shard_key = row.key
-    taken = session.execute(_TAKE, {"shard": shard_key}).scalar_one()
+    taken = core(session, _TAKE, {"shard": shard_key}).scalar_one()
     shard = int(shard_key.rsplit("#", 1)[1])
     return (taken - 1) * SHARDS + shard + 1
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from storage.dialects import prepared
+from storage.dialects import core, prepared
 from storage.models import Conversation
 
 table = Conversation.__table__
@@ -76,9 +76,9 @@ def lock_conversation(
     the row with INSERT … ON CONFLICT DO NOTHING, so two first messages at once do not collide.
     """
     key = {"channel": channel, "user_key": user_key}
-    row = session.execute(_LOCKED, key).first()
+    row = core(session, _LOCKED, key).first()
     if row is None:
-        session.execute(prepared(session, "conversations.create", _create),
+        core(session, prepared(session, "conversations.create", _create),
                         {**key, "chat_key": chat_key, "now": now})
         row = session.execute(_LOCKED, key).one()
     state = ConversationState(**row._mapping)
@@ -87,7 +87,7 @@ def lock_conversation(
 
 
 def save_conversation(session: Session, state: ConversationState) -> None:
-    session.execute(_SAVE, {"row_id": state.id, **{name: getattr(state, name) for name in _WRITABLE}})
+    core(session, _SAVE, {"row_id": state.id, **{name: getattr(state, name) for name in _WRITABLE}})
 
 
 def find_conversation(session: Session, channel: str, user_key: str) -> Conversation | None:

@@ -25,6 +25,18 @@ def insert(session: Session, table: Any):
     return _INSERTS[dialect_of(session)](table)
 
 
+def core(session: Session, statement: Any, params: Any = None):
+    """Run a Core statement on the session's connection, past the ORM's per-statement machinery.
+
+    The hot path (every message) runs a handful of prepared statements; through `Session.execute` each
+    costs several times what SQLite takes to run it. Pending ORM changes are flushed first, so the
+    statement sees them as it would through the session.
+    """
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    return session.connection().execute(statement, params)
+
+
 def prepared(session: Session, name: str, build: Callable[[Callable[[Any], Any]], Any]) -> Any:
     """The statement `name` for this session's dialect, built once by `build(insert_function)`."""
     dialect = dialect_of(session)
