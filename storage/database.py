@@ -83,7 +83,7 @@ class Database:
             _configure_sqlite(self.engine)
         else:
             self.engine = create_engine(
-                self.url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+                self.url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800
             )
         self.pool_size = 1 if self.is_sqlite else pool_size
         # SQLite: message transactions run on the caller's thread (bot/runner.py says why).
