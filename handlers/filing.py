@@ -14,8 +14,12 @@ from handlers.timeline import CITIZEN
 from handlers.turn import Turn
 from handlers.wording import duration
 from storage.cases import next_case_number
-from storage.dialects import core
+from storage.dialects import core, hot
 from storage.models import Case, CaseEvent
+
+# Core statements, not the ORM: filing is the busiest write and needs nothing the ORM tracks.
+_INSERT_CASE = hot(insert(Case.__table__).returning(Case.id))
+_INSERT_EVENT = hot(insert(CaseEvent.__table__))
 
 
 def file_case(turn: Turn) -> str:
@@ -60,11 +64,10 @@ def file_case(turn: Turn) -> str:
         "needs_phone_call": False,
         "staff_messages": {},
     }
-    # Core statements, not the ORM: filing is the busiest write and needs nothing the ORM tracks.
-    case_id = core(turn.session, insert(Case.__table__).returning(Case.id), values).scalar_one()
+    case_id = core(turn.session, _INSERT_CASE, values).scalar_one()
     core(
         turn.session,
-        insert(CaseEvent.__table__),
+        _INSERT_EVENT,
         {
             "case_id": case_id,
             "at": now,

@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from storage.dialects import core, prepared
+from storage.dialects import core, hot, prepared
 from storage.models import Case, CaseCounter, CaseFollower
 
 # PostgreSQL: each day's numbers come from this many counter rows, so filings at the same moment do not
@@ -44,21 +44,21 @@ def _next_number(insert):
 
 
 _counters = CaseCounter.__table__
-_FREE_SHARD = (
+_FREE_SHARD = hot(
     select(_counters.c.key, _counters.c.last)
     .where(_counters.c.key.like(bindparam("pattern")))
     .order_by(_counters.c.last, _counters.c.key)
     .limit(1)
     .with_for_update(skip_locked=True)
 )
-_LEAST_USED_SHARD = (
+_LEAST_USED_SHARD = hot(
     select(_counters.c.key, _counters.c.last)
     .where(_counters.c.key.like(bindparam("pattern")))
     .order_by(_counters.c.last, _counters.c.key)
     .limit(1)
     .with_for_update()
 )
-_TAKE = (
+_TAKE = hot(
     update(_counters).where(_counters.c.key == bindparam("shard")).values(last=_counters.c.last + 1)
     .returning(_counters.c.last)
 )

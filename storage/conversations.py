@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from storage.dialects import core, prepared
+from storage.dialects import core, hot, prepared
 from storage.models import Conversation
 
 table = Conversation.__table__
@@ -41,14 +41,14 @@ class ConversationState:
 
 _COLUMNS = [table.c[f.name] for f in fields(ConversationState)]
 _WRITABLE = [f.name for f in fields(ConversationState) if f.name not in ("id", "channel", "user_key")]
-_LOCKED = (
+_LOCKED = hot(
     select(*_COLUMNS)
     .where(table.c.channel == bindparam("channel"), table.c.user_key == bindparam("user_key"))
     .with_for_update()
 )
-_SAVE = update(table).where(table.c.id == bindparam("row_id")).values(
+_SAVE = hot(update(table).where(table.c.id == bindparam("row_id")).values(
     {name: bindparam(name, type_=table.c[name].type) for name in _WRITABLE}
-)
+))
 
 
 def _create(insert):
@@ -80,8 +80,8 @@ def lock_conversation(
     if row is None:
         core(session, prepared(session, "conversations.create", _create),
                         {**key, "chat_key": chat_key, "now": now})
-        row = session.execute(_LOCKED, key).one()
-    state = ConversationState(**row._mapping)
+        row = core(session, _LOCKED, key).one()
+    state = ConversationState(*row)
     state.chat_key = chat_key
     return state
 

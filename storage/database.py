@@ -43,10 +43,9 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
-        if connection.get_execution_options().get("yibang_read_only"):
-            connection.exec_driver_sql("BEGIN")
-        else:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Straight to the driver: this runs for every message, and SQLAlchemy's statement path costs more.
+        begin = "BEGIN" if connection.get_execution_options().get("yibang_read_only") else "BEGIN IMMEDIATE"
+        connection.connection.dbapi_connection.execute(begin)
 
 
 _REVISION = re.compile(r'^(down_revision|revision)\s*=\s*["\']?([\w]+|None)["\']?', re.MULTILINE)

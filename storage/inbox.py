@@ -7,13 +7,13 @@ from datetime import datetime
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from storage.dialects import core, prepared
+from storage.dialects import core, hot, prepared
 from storage.models import InboxMessage
 
 inbox = InboxMessage.__table__
-_SEEN = select(inbox.c.replies_enc).where(
+_SEEN = hot(select(inbox.c.replies_enc).where(
     inbox.c.channel == bindparam("channel"), inbox.c.message_id == bindparam("message_id")
-)
+))
 
 
 def _record(insert):

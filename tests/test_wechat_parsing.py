@@ -120,3 +120,40 @@ def test_any_fields_are_a_message_or_malformed(fields):
 
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _xml(**fields: str) -> str:
+    common = {"ToUserName": "gh_account", "FromUserName": "oCitizen", "CreateTime": "1641780000"}
+    return "<xml>" + "".join(f"<{k}><![CDATA[{v}]]></{k}>" for k, v in {**common, **fields}.items()) + "</xml>"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        _xml(MsgType="text", Content="我要求助", MsgId="1"),
+        _xml(MsgType="image", PicUrl="http://x/y.jpg", MediaId="m", MsgId="2"),
+        _xml(MsgType="voice", MediaId="m", Format="amr", Recognition="我要求助", MsgId="3"),
+        _xml(MsgType="location", Location_X="34.7", Location_Y="113.6", Scale="15", Label="金水区", MsgId="4"),
+        _xml(MsgType="shortvideo", MediaId="m", ThumbMediaId="t", MsgId="5"),
+        _xml(MsgType="TEXT", Content="upper-case type", MsgId="6"),
+        _xml(MsgType="event", Event="subscribe"),
+        _xml(MsgType="event", Event="subscribe", EventKey="qrscene_123"),
+        _xml(MsgType="event", Event="subscribe", EventKey="scanbarcode|EAN13|123"),
+        _xml(MsgType="event", Event="unsubscribe"),
+        _xml(MsgType="event", Event="CLICK", EventKey="REQUEST_HELP"),
+        _xml(MsgType="event", Event="VIEW", EventKey="https://example.org"),
+        _xml(MsgType="event", Event="brand_new_event"),
+        _xml(MsgType="event"),
+        _xml(MsgType="device_text", Content="x", DeviceType="t", DeviceID="d", SessionID="1", OpenID="o"),
+        _xml(MsgType="device_event", Event="bind", DeviceType="t", DeviceID="d", SessionID="1", OpenID="o"),
+        _xml(MsgType="miniprogrampage", Title="t", MsgId="7"),
+    ],
+)
+def test_messages_are_typed_as_wechatpy_types_them(body):
+    """Parsed once by the hardened parser, a message gets the class and fields wechatpy's parse_message gives."""
+    from wechatpy import parse_message
+
+    ours, theirs = parse_wechat_message(body), parse_message(body)
+    assert type(ours) is type(theirs)
+    assert ours._data == theirs._data
+    assert (ours.type, ours.source, ours.time) == (theirs.type, theirs.source, theirs.time)
