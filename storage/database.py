@@ -11,12 +11,13 @@ import contextlib
 import fcntl
 import logging
 import re
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -89,6 +90,10 @@ class Database:
         self.inline_writes = self.is_sqlite
         self._read_engine = self.engine.execution_options(yibang_read_only=True)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite: each thread keeps its write connection (see `transaction`); the engine's pool is for the rest.
+        self._held = threading.local() if self.is_sqlite else None
+        self._held_connections: list[Connection] = []
+        self._held_lock = threading.Lock()
         self._read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)
 
     @cached_property
@@ -107,9 +112,34 @@ class Database:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Session]:
-        """A write transaction: committed when the block ends, rolled back on any exception."""
-        with self._sessions() as session, session.begin():
-            yield session
+        """A write transaction: committed when the block ends, rolled back on any exception.
+
+        On SQLite the session runs inside a transaction of the thread's own held connection: taking a
+        connection from the pool and giving it back (with its reset) for every message cost half again
+        what the message's statements take. PostgreSQL keeps the pool, which also replaces connections
+        the server dropped.
+        """
+        if self._held is None:
+            with self._sessions() as session, session.begin():
+                yield session
+            return
+        connection = self._held_connection()
+        with connection.begin():
+            session = Session(bind=connection, expire_on_commit=False, join_transaction_mode="rollback_only")
+            try:
+                yield session
+                session.flush()
+            finally:
+                session.close()
+
+    def _held_connection(self) -> Connection:
+        assert self._held is not None
+        connection: Connection | None = getattr(self._held, "connection", None)
+        if connection is None or connection.closed or connection.invalidated:
+            connection = self._held.connection = self.engine.connect()
+            with self._held_lock:
+                self._held_connections.append(connection)
+        return connection
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[Session]:
@@ -170,4 +200,9 @@ class Database:
     def dispose(self) -> None:
         if "writers" in self.__dict__:
             self.writers.shutdown(wait=False)
+        with self._held_lock:
+            held, self._held_connections = self._held_connections, []
+        for connection in held:
+            with contextlib.suppress(Exception):
+                connection.close()
         self.engine.dispose()
