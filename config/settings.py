@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     case_prefix: str = Field("ZZ", pattern=r"^[A-Z]{1,6}$")
     log_level: str = "INFO"
+    # PostgreSQL: connections (and message-handling threads) per process. Few is faster: measured on two
+    # cores, 4 per worker served more messages with a shorter tail than 10 or 20.
+    database_pool_size: int = Field(4, ge=1, le=100)
     # Per citizen: messages a minute, and how many may come at once.
     rate_per_minute: float = Field(30, gt=0)
     rate_burst: int = Field(10, ge=1)

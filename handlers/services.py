@@ -62,7 +62,7 @@ class Services:
     @classmethod
     def from_settings(cls, settings: Settings, *, clock: Clock | None = None, migrate: bool = True) -> Services:
         taxonomy = load_taxonomy(settings.taxonomy)
-        db = Database(settings.resolved_database_url())
+        db = Database(settings.resolved_database_url(), pool_size=settings.database_pool_size)
         if migrate:
             db.migrate()
         secrets = secret_keys(

@@ -70,7 +70,7 @@ def head_revision() -> str:
 class Database:
     """One engine per process; `transaction()` is the unit of work."""
 
-    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10):
+    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 4):
         self.url = make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         if self.is_sqlite:
