@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Any constant; all processes agree on it so only one migrates at a time.
 MIGRATION_LOCK_ID = 0x79_69_62_61
+# How long a SQLite writer waits for another before giving up (also SQLite's own busy timeout).
+SQLITE_BUSY_SECONDS = 30
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -36,7 +38,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
         cursor.execute("PRAGMA foreign_keys=ON")
         # Deleted personal data is overwritten, not left in free pages.
         cursor.execute("PRAGMA secure_delete=ON")
@@ -78,7 +80,7 @@ class Database:
             if database and database != ":memory:":
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
             self.engine = create_engine(
-                self.url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}
+                self.url, echo=echo, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS}
             )
             _configure_sqlite(self.engine)
         else:
@@ -90,10 +92,10 @@ class Database:
         self.inline_writes = self.is_sqlite
         self._read_engine = self.engine.execution_options(yibang_read_only=True)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        # SQLite: each thread keeps its write connection (see `transaction`); the engine's pool is for the rest.
-        self._held = threading.local() if self.is_sqlite else None
-        self._held_connections: list[Connection] = []
-        self._held_lock = threading.Lock()
+        # SQLite: one write connection kept open (see `transaction`); the engine's pool is for the rest.
+        self._writer: Connection | None = None
+        self._writer_lock = threading.Lock() if self.is_sqlite else None
+        self._writer_owner: int | None = None
         self._read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)
 
     @cached_property
@@ -114,32 +116,35 @@ class Database:
     def transaction(self) -> Iterator[Session]:
         """A write transaction: committed when the block ends, rolled back on any exception.
 
-        On SQLite the session runs inside a transaction of the thread's own held connection: taking a
+        On SQLite the session runs inside a transaction of one write connection kept open, taken in turn
+        under a lock: SQLite lets one writer in at a time anyway (BEGIN IMMEDIATE), and taking a
         connection from the pool and giving it back (with its reset) for every message cost half again
         what the message's statements take. PostgreSQL keeps the pool, which also replaces connections
-        the server dropped.
+        the server dropped, and runs many writers at once.
         """
-        if self._held is None:
+        if self._writer_lock is None:
             with self._sessions() as session, session.begin():
                 yield session
             return
-        connection = self._held_connection()
-        with connection.begin():
-            session = Session(bind=connection, expire_on_commit=False, join_transaction_mode="rollback_only")
-            try:
-                yield session
-                session.flush()
-            finally:
-                session.close()
-
-    def _held_connection(self) -> Connection:
-        assert self._held is not None
-        connection: Connection | None = getattr(self._held, "connection", None)
-        if connection is None or connection.closed or connection.invalidated:
-            connection = self._held.connection = self.engine.connect()
-            with self._held_lock:
-                self._held_connections.append(connection)
-        return connection
+        if self._writer_owner == threading.get_ident():
+            raise RuntimeError("a write transaction inside another on the same thread would wait for itself")
+        if not self._writer_lock.acquire(timeout=SQLITE_BUSY_SECONDS):
+            raise TimeoutError(f"the SQLite writer was busy for {SQLITE_BUSY_SECONDS} s")
+        self._writer_owner = threading.get_ident()
+        try:
+            if self._writer is None or self._writer.closed or self._writer.invalidated:
+                self._writer = self.engine.connect()
+            connection = self._writer
+            with connection.begin():
+                session = Session(bind=connection, expire_on_commit=False, join_transaction_mode="rollback_only")
+                try:
+                    yield session
+                    session.flush()
+                finally:
+                    session.close()
+        finally:
+            self._writer_owner = None
+            self._writer_lock.release()
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[Session]:
@@ -200,9 +205,8 @@ class Database:
     def dispose(self) -> None:
         if "writers" in self.__dict__:
             self.writers.shutdown(wait=False)
-        with self._held_lock:
-            held, self._held_connections = self._held_connections, []
-        for connection in held:
+        writer, self._writer = self._writer, None
+        if writer is not None:
             with contextlib.suppress(Exception):
-                connection.close()
+                writer.close()
         self.engine.dispose()

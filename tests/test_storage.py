@@ -193,3 +193,52 @@ def test_an_up_to_date_database_starts_without_loading_alembic(tmp_path):
     again = subprocess.run([sys.executable, "-c", code, url], capture_output=True, text=True, check=True)
     assert first.stdout.split()[0] == "True"
     assert again.stdout.split() == ["False", first.stdout.split()[1]]
+
+
+def test_writes_from_many_short_lived_threads_all_commit(database):
+    """More threads than the pool has connections, each writing once: none waits for a connection forever."""
+    errors: list[BaseException] = []
+
+    def write(index: int) -> None:
+        try:
+            with database.transaction() as session:
+                record(session, "wechat", f"m{index}", at("2022-01-10 10:00"), None)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    for batch in range(4):
+        threads = [threading.Thread(target=write, args=(batch * 10 + i,)) for i in range(10)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    assert not errors
+    with database.reading() as session:
+        assert all(seen(session, "wechat", f"m{index}")[0] for index in range(40))
+
+
+def test_a_failed_write_rolls_back_and_the_next_one_works(database):
+    with pytest.raises(ZeroDivisionError):
+        with database.transaction() as session:
+            record(session, "wechat", "lost", at("2022-01-10 10:00"), None)
+            1 / 0
+    with database.transaction() as session:
+        record(session, "wechat", "kept", at("2022-01-10 10:00"), None)
+    with database.reading() as session:
+        assert not seen(session, "wechat", "lost")[0] and seen(session, "wechat", "kept")[0]
+
+
+def test_a_write_inside_a_write_on_sqlite_is_refused_at_once(tmp_path):
+    """SQLite has one writer: a nested write on the same thread would wait for itself, so it is an error."""
+    from storage import Database
+
+    database = Database(f"sqlite:///{tmp_path / 'nested.sqlite3'}")
+    database.migrate()
+    try:
+        with database.transaction():
+            with pytest.raises(RuntimeError), database.transaction():
+                pass
+        with database.transaction() as session:  # and the writer is free again
+            record(session, "wechat", "after", at("2022-01-10 10:00"), None)
+    finally:
+        database.dispose()
