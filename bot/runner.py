@@ -26,3 +26,16 @@ async def on_writer_thread(services: Services, work: Callable[..., T], *args: ob
         return work(*args)
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(database.writers, work, *args)
+
+
+async def within_budget(
+    services: Services, budget: float, work: Callable[..., T], *args: object
+) -> T | asyncio.Future[T]:
+    """`work(*args)` where `on_writer_thread` runs it: its result if it comes within `budget` seconds,
+    otherwise the future still running (whoever waits for it answers later). Inline work always comes:
+    it is done before anything else could happen."""
+    if services.db.inline_writes:
+        return work(*args)
+    running = asyncio.ensure_future(on_writer_thread(services, work, *args))
+    done, _ = await asyncio.wait({running}, timeout=budget)
+    return running.result() if running in done else running

@@ -94,7 +94,7 @@ class Database:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         # SQLite: one write connection kept open (see `transaction`); the engine's pool is for the rest.
         self._writer: Connection | None = None
-        self._writer_lock = threading.Lock() if self.is_sqlite else None
+        self._writer_lock = threading.Lock()
         self._writer_owner: int | None = None
         self._read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)
 
@@ -122,10 +122,21 @@ class Database:
         what the message's statements take. PostgreSQL keeps the pool, which also replaces connections
         the server dropped, and runs many writers at once.
         """
-        if self._writer_lock is None:
+        if not self.is_sqlite:
             with self._sessions() as session, session.begin():
                 yield session
             return
+        with self._sqlite_writer() as connection, connection.begin():
+            session = Session(bind=connection, expire_on_commit=False, join_transaction_mode="rollback_only")
+            try:
+                yield session
+                session.flush()
+            finally:
+                session.close()
+
+    @contextlib.contextmanager
+    def _sqlite_writer(self) -> Iterator[Connection]:
+        """The kept SQLite write connection, this thread's until the block ends."""
         if self._writer_owner == threading.get_ident():
             raise RuntimeError("a write transaction inside another on the same thread would wait for itself")
         if not self._writer_lock.acquire(timeout=SQLITE_BUSY_SECONDS):
@@ -134,14 +145,7 @@ class Database:
         try:
             if self._writer is None or self._writer.closed or self._writer.invalidated:
                 self._writer = self.engine.connect()
-            connection = self._writer
-            with connection.begin():
-                session = Session(bind=connection, expire_on_commit=False, join_transaction_mode="rollback_only")
-                try:
-                    yield session
-                    session.flush()
-                finally:
-                    session.close()
+            yield self._writer
         finally:
             self._writer_owner = None
             self._writer_lock.release()

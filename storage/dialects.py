@@ -80,7 +80,7 @@ def _transaction_connection(session: Session) -> tuple[Dialect, Any]:
     transaction = session.get_transaction()
     cached = session.info.get(_CONNECTION_KEY)
     if cached is None or cached[0] is not transaction:
-        connection = session.connection()
+        connection = session.connection()  # begins the transaction when none has begun yet
         cached = session.info[_CONNECTION_KEY] = (
             session.get_transaction(), connection.dialect, connection.connection.dbapi_connection
         )
@@ -102,9 +102,7 @@ class _Rows:
         return self._rows[0][0] if self._rows else None
 
     def scalar_one(self):
-        if len(self._rows) != 1:
-            raise LookupError(f"expected one row, got {len(self._rows)}")
-        return self._rows[0][0]
+        return self.one()[0]
 
     def one(self):
         if len(self._rows) != 1:
@@ -129,7 +127,6 @@ class _Plan:
             for bind, name in compiled.bind_names.items()
             if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
         ]
-        self.returns = bool(columns)
         self.row = namedtuple("Row", [name for name, _ in columns], rename=True) if columns else None  # noqa: PYI024
         self.dialect = dialect
         self.types = [type_ for _, type_ in columns]
@@ -172,7 +169,7 @@ class _Plan:
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute(self.sql, arguments)
-            if not self.returns:
+            if self.row is None:
                 return _Rows([])
             fetched = cursor.fetchall()
             if self.results is None:

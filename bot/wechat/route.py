@@ -15,7 +15,7 @@ import logging
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 
-from bot.runner import on_writer_thread
+from bot.runner import within_budget
 from bot.wechat.envelope import Envelope, Signed
 from bot.wechat.incoming import to_incoming
 from bot.wechat.late_reply import LateReplies
@@ -91,15 +91,11 @@ class WeChatCallback:
 
     async def _answer(self, incoming: Incoming) -> Outcome | None:
         """The handlers' outcome if it comes within the budget; else None, and the answer is deferred."""
-        if self.services.db.inline_writes:
-            # Handled on the event loop itself (SQLite: bot/runner.py), in about a millisecond: no race.
-            return handle(self.services, incoming)
-        handling = asyncio.ensure_future(on_writer_thread(self.services, handle, self.services, incoming))
-        done, _ = await asyncio.wait({handling}, timeout=self.budget)
-        if handling in done:
-            return handling.result()
-        self.late_replies.defer(incoming, handling)
-        return None
+        answer = await within_budget(self.services, self.budget, handle, self.services, incoming)
+        if isinstance(answer, asyncio.Future):
+            self.late_replies.defer(incoming, answer)
+            return None
+        return answer
 
 
 def _peer(request: Request) -> str:
