@@ -322,7 +322,7 @@ def overrides_export(
     ],
 ) -> None:
     """Cases whose category or urgency staff corrected, as labelled examples for `learn --train`."""
-    from handlers.overrides import COLUMNS, override_examples
+    from handlers.cases.overrides import COLUMNS, override_examples
 
     svc = services()
     with svc.db.reading() as session:
@@ -340,7 +340,7 @@ def overrides_export(
 @case_app.command("list")
 def case_list(as_json: Annotated[bool, typer.Option("--json", help="One JSON array of every case.")] = False) -> None:
     """Every case in every status, oldest first."""
-    from handlers.case_view import case_view
+    from handlers.cases.view import case_view
     from storage.cases import all_cases
 
     svc = services()
@@ -362,7 +362,7 @@ def case_show(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
 ) -> None:
     """One case with its timeline."""
-    from handlers.case_view import case_view
+    from handlers.cases.view import case_view
     from storage.cases import case_by_number
 
     svc = services()
@@ -387,14 +387,14 @@ def cli_actor():
     """The person at the terminal: they hold the database and the key already, so they act as supervisor."""
     import getpass
 
-    from handlers.staff_actions import SUPERVISOR, Actor
+    from handlers.cases.actions import SUPERVISOR, Actor
 
     return Actor(key=f"cli:{getpass.getuser()}", role=SUPERVISOR)
 
 
 def on_case(number: str, action: Callable[[Any, Any], str]) -> None:
     """Run one staff action on a case in one transaction; a refusal changes nothing and exits 1."""
-    from handlers.staff_actions import ActionRefused, CaseDesk
+    from handlers.cases.actions import ActionRefused, CaseDesk
 
     svc = services()
     try:
@@ -463,7 +463,7 @@ def case_urgency(
     number: str, level: Annotated[str, typer.Option(help="紧急 or 一般 (the taxonomy's levels).")]
 ) -> None:
     """Correct the classifier's urgency (recorded for the next `learn`; sets the resolve deadline)."""
-    from handlers.staff_actions import ActionRefused
+    from handlers.cases.actions import ActionRefused
 
     def change(desk: Any, case: Any) -> str:
         urgency = desk.services.taxonomy.urgency
@@ -489,7 +489,7 @@ def stats(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """The day's figures: intake by category, closed, urgent closed, overdue."""
-    from handlers.statistics import day_stats
+    from handlers.reports.statistics import day_stats
 
     svc = services()
     with svc.db.reading() as session:
@@ -530,8 +530,8 @@ def export(
 ) -> None:
     """Export the ledger (台账) as Excel: a row per case, and counts by category and district."""
     from bot.export import write_ledger
-    from handlers.case_states import Status
-    from handlers.ledger import LedgerFilter, ledger_rows, record_reveal, select_cases
+    from handlers.cases.states import Status
+    from handlers.reports.ledger import LedgerFilter, ledger_rows, record_reveal, select_cases
 
     svc = services()
     known = {s.value for s in Status}
@@ -561,7 +561,7 @@ def staff_add(
     name: Annotated[str | None, typer.Option(help="Display name.")] = None,
 ) -> None:
     """Allow someone to act on cases."""
-    from handlers.staff_directory import ROLES, add_member, parse_people
+    from handlers.staff.directory import ROLES, add_member, parse_people
 
     if role not in ROLES:
         fail(f"role must be one of: {', '.join(ROLES)}")
@@ -575,7 +575,7 @@ def staff_add(
 @staff_app.command("remove")
 def staff_remove(who: str) -> None:
     """Take someone's right to act away (those listed in the settings stay until removed there)."""
-    from handlers.staff_directory import parse_people, remove_member
+    from handlers.staff.directory import parse_people, remove_member
 
     svc = services()
     channel, user_key = next(iter(parse_people(who))).split(":", 1)
@@ -589,7 +589,7 @@ def staff_remove(who: str) -> None:
 @staff_app.command("list")
 def staff_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Everyone who may act, from the settings and the database."""
-    from handlers.staff_directory import members
+    from handlers.staff.directory import members
 
     svc = services()
     with svc.db.reading() as session:
@@ -607,7 +607,7 @@ def staff_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None
 @app.command()
 def rekey() -> None:
     """Re-encrypt stored personal data under the newest YIBANG_SECRET_KEY (old keys in YIBANG_OLD_SECRET_KEYS)."""
-    from handlers.privacy import rekey as rekey_all
+    from handlers.privacy.keys import rekey as rekey_all
 
     print_json(rekey_all(services()).as_dict())
 
@@ -619,7 +619,7 @@ def purge(
     """Anonymise the personal data of closed cases older than the retention period."""
     from datetime import timedelta
 
-    from handlers.privacy import purge as purge_old
+    from handlers.privacy.retention import purge as purge_old
 
     svc = services()
     days = older_than if older_than is not None else svc.settings.retention_days
@@ -634,7 +634,7 @@ def erase(
     phone: Annotated[str | None, typer.Option(help="The citizen's phone number.")] = None,
 ) -> None:
     """Erase a citizen's personal data on their request (all their cases; open ones are withdrawn)."""
-    from handlers.privacy import erase_citizen
+    from handlers.privacy.erasure import erase_citizen
 
     if not case and not phone:
         fail("give --case NUMBER or --phone NUMBER")

@@ -14,9 +14,9 @@ from datetime import timedelta
 from typing import TextIO
 
 from bot.dispatcher import Dispatcher
+from handlers.delivery.payloads import opened
 from handlers.messages import TEXT, Incoming, Reply
 from handlers.process import handle
-from handlers.pushes import opened
 from handlers.services import Services
 from handlers.wording import numbered
 from storage import outbox

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from handlers.pushes import opened
+from handlers.delivery.payloads import opened
 from handlers.services import Services
 from storage import outbox
 from storage.encryption import FieldCipher
@@ -84,7 +84,7 @@ class LogSender:
 def render_staff_text(services: Services, item: OutboxItem) -> str:
     """The text of a staff row: a case card rendered from the case as it is now, or the row's own text
     (a notice, an escalation, the daily report — whose chart, payload "image", a sender may add as a photo)."""
-    from handlers.staff_notices import render_card
+    from handlers.staff.notices import render_card
     from storage.models import Case
 
     if item.payload.get("kind") in ("case_card", "case_card_update") and item.case_id is not None:

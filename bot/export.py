@@ -17,7 +17,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from handlers.ledger import COLUMNS
+from handlers.reports.ledger import COLUMNS
 
 MAX_WIDTH = 60
 HEADER_FONT = Font(bold=True)

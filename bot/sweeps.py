@@ -25,11 +25,11 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.dispatcher import Dispatcher
 from bot.scheduler import JobBody, PeriodicJob
 from config.texts import Texts
-from handlers import daily_report
-from handlers.dead_letters import sweep_dead_letters
-from handlers.deadlines import sweep_deadlines
-from handlers.revisits import sweep_revisits
 from handlers.services import Services
+from handlers.timers import daily_report
+from handlers.timers.dead_letters import sweep_dead_letters
+from handlers.timers.deadlines import sweep_deadlines
+from handlers.timers.revisits import sweep_revisits
 from storage.heartbeat import record_heartbeat
 from storage.sweep_lock import try_sweep_lock
 

@@ -14,7 +14,7 @@ import logging
 from bot.dispatcher import Dispatcher
 from handlers.health import scheduler_beat
 from handlers.services import Services
-from handlers.staff_notices import tell_staff
+from handlers.staff.notices import tell_staff
 
 log = logging.getLogger(__name__)
 

@@ -99,7 +99,7 @@ def find_conversation(session: Session, channel: str, user_key: str) -> Conversa
 def mark_unreachable(session: Session, channel: str, user_key: str, now: datetime) -> bool:
     """The platform refused to deliver to this citizen (they blocked the bot): later pushes are not tried.
 
-    Their next message clears it (handlers.dialogue). False when there is no such conversation.
+    Their next message clears it (handlers.conversation.dialogue). False when there is no such conversation.
     """
     conversation = find_conversation(session, channel, user_key)
     if conversation is None:

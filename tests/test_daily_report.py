@@ -16,9 +16,9 @@ from support import Citizen, at
 
 from bot.dispatcher import Dispatcher, LogSender, OutboxItem, render_staff_text
 from bot.sweeps import send_daily_report
-from handlers.deadlines import sweep_deadlines
-from handlers.revisits import sweep_revisits
-from handlers.staff_actions import Actor, CaseDesk
+from handlers.cases.actions import Actor, CaseDesk
+from handlers.timers.deadlines import sweep_deadlines
+from handlers.timers.revisits import sweep_revisits
 from storage.models import Case, OutboxMessage
 
 STAFF = Actor("telegram:501", "李娜")

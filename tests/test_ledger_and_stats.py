@@ -8,9 +8,9 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.export import display_width, write_ledger
-from handlers.ledger import COLUMNS, LedgerFilter, ledger_rows, record_reveal, select_cases
-from handlers.staff_actions import Actor, CaseDesk
-from handlers.statistics import day_stats
+from handlers.cases.actions import Actor, CaseDesk
+from handlers.reports.ledger import COLUMNS, LedgerFilter, ledger_rows, record_reveal, select_cases
+from handlers.reports.statistics import day_stats
 from storage.models import Case, CaseEvent
 
 STAFF = Actor("telegram:501", "李娜")

@@ -9,8 +9,8 @@ import subprocess
 import sys
 
 from classifier.labelled import read_labelled_csv, training_examples
-from handlers.overrides import COLUMNS, override_examples
-from handlers.staff_actions import Actor, CaseDesk
+from handlers.cases.actions import Actor, CaseDesk
+from handlers.cases.overrides import COLUMNS, override_examples
 
 STAFF = Actor("telegram:501", "李娜")
 

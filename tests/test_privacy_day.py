@@ -16,9 +16,9 @@ from telegram_support import STAFF_CHAT
 from bot.export import write_ledger
 from bot.logs import configure_logging
 from bot.sweeps import run_sweeps
-from handlers.ledger import LedgerFilter, ledger_rows, select_cases
-from handlers.privacy import erase_citizen
-from handlers.staff_actions import Actor, CaseDesk
+from handlers.cases.actions import Actor, CaseDesk
+from handlers.privacy.erasure import erase_citizen
+from handlers.reports.ledger import LedgerFilter, ledger_rows, select_cases
 
 SURNAMES = ["欧阳", "司马", "诸葛", "上官", "东方", "慕容", "令狐", "皇甫", "尉迟", "长孙"]
 GIVEN = ["娜娜", "青衫", "明月", "晓风", "若水"]

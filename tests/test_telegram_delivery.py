@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from telegram_support import STAFF_CHAT
 
-from handlers.staff_actions import Actor, CaseDesk
+from handlers.cases.actions import Actor, CaseDesk
 from storage import outbox
 from storage.models import Case, Conversation, OutboxMessage
 

@@ -24,8 +24,8 @@ from bot.telegram.staff_card import (
 )
 from bot.telegram.staff_commands import staff_command
 from bot.telegram.staff_prompts import Prompt, open_prompt, prompt_key
-from handlers.staff_actions import SUPERVISOR
-from handlers.staff_directory import add_member
+from handlers.cases.actions import SUPERVISOR
+from handlers.staff.directory import add_member
 from storage.models import Case, CaseEvent, OutboxMessage, SharedValue
 
 REFUSED = "此功能仅供工作人员使用。"
@@ -139,7 +139,7 @@ def test_someone_outside_the_staff_group_pressing_the_same_buttons_changes_nothi
     with telegram.services.db.reading() as session:
         rows_before = session.scalar(select(func.count()).select_from(OutboxMessage))
 
-    with caplog.at_level(logging.WARNING, logger="handlers.staff_directory"):
+    with caplog.at_level(logging.WARNING, logger="handlers.staff.directory"):
         for label in OPEN_CARD:
             answer = stranger.presses(label, elsewhere)
             assert answer["text"] == REFUSED and answer["show_alert"] is True
@@ -310,7 +310,7 @@ def test_group_commands_answer_staff_and_reveal_nothing_to_anyone_else(telegram,
     assert "受理 2 件（紧急 1）" in stats["text"]
     assert li.says("/queue@another_bot") == []  # meant for another bot in the group
 
-    with caplog.at_level(logging.WARNING, logger="handlers.staff_directory"):
+    with caplog.at_level(logging.WARNING, logger="handlers.staff.directory"):
         for command in ("/queue", f"/case {urgent}", "/stats"):
             answer = [m["text"] for m in bob.says(command)]
             assert answer == [REFUSED]

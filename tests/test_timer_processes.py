@@ -25,10 +25,10 @@ from bot.console import ConsoleChat
 from bot.dispatcher import Dispatcher, OutboxItem, Sent
 from bot.sweeps import run_sweeps
 from config import Settings
+from handlers.cases.actions import Actor, CaseDesk
 from handlers.clock import FrozenClock
-from handlers.pushes import opened
+from handlers.delivery.payloads import opened
 from handlers.services import Services
-from handlers.staff_actions import Actor, CaseDesk
 from storage import Database, FieldCipher
 from storage.conversations import find_conversation
 from storage.models import OutboxMessage, SharedValue

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from wechat_stand_in import CUSTOM, ROBOT, TEMPLATE
 from wechat_world import wechat_world
 
-from handlers.staff_actions import Actor, CaseDesk
+from handlers.cases.actions import Actor, CaseDesk
 from storage import outbox
 from storage.models import Case, OutboxMessage
 

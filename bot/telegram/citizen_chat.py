@@ -19,9 +19,9 @@ from telegram.ext import ContextTypes
 from bot.runner import on_writer_thread
 from bot.telegram.render import messages
 from bot.telegram.updates import CHANNEL, edited_citizen_message, incoming_from_update
+from handlers.delivery.payloads import citizen_payload
 from handlers.messages import Reply
 from handlers.process import handle
-from handlers.pushes import citizen_payload
 from handlers.services import Services
 from storage import outbox
 from storage.conversations import mark_unreachable

@@ -16,9 +16,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.dispatcher import OutboxItem, render_staff_text
 from config.texts import Texts
+from handlers.cases.actions import allowed_actions
 from handlers.services import Services
-from handlers.staff_actions import allowed_actions
-from handlers.staff_notices import render_card
+from handlers.staff.notices import render_card
 from storage.models import Case
 
 PREFIX = "yb"

@@ -15,8 +15,8 @@ from telegram import BotCommand
 from bot.telegram.updates import CHANNEL
 from config.texts import Texts
 from handlers.services import Services
-from handlers.staff_directory import authorise
-from handlers.staff_views import case_text, queue_text, stats_text
+from handlers.staff.directory import authorise
+from handlers.staff.views import case_text, queue_text, stats_text
 
 QUEUE, CASE, STATS = "queue", "case", "stats"
 STAFF_COMMANDS = (QUEUE, CASE, STATS)

@@ -18,9 +18,9 @@ from telegram import InlineKeyboardMarkup, User
 from bot.telegram import staff_card as card
 from bot.telegram.staff_prompts import Prompt, close_prompt, open_prompt, waiting_prompt
 from bot.telegram.updates import CHANNEL
+from handlers.cases.actions import ActionRefused, Actor, CaseDesk, allowed_actions
 from handlers.services import Services
-from handlers.staff_actions import ActionRefused, Actor, CaseDesk, allowed_actions
-from handlers.staff_directory import authorise
+from handlers.staff.directory import authorise
 from handlers.wording import status_label
 from storage import inbox
 from storage.cases import case_by_number

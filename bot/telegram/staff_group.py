@@ -49,8 +49,8 @@ from bot.telegram.staff_desk import (
     remember_prompt,
 )
 from bot.telegram.staff_prompts import Prompt
+from handlers.cases.actions import ActionRefused, CaseDesk
 from handlers.services import Services
-from handlers.staff_actions import ActionRefused, CaseDesk
 from storage.models import Case
 
 log = logging.getLogger(__name__)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from handlers.cases.timeline import SYSTEM, add_event
 from handlers.services import Services
-from handlers.staff_notices import tell_staff
-from handlers.timeline import SYSTEM, add_event
+from handlers.staff.notices import tell_staff
 from storage.encryption import mask_name, mask_phone, redact_phones
 from storage.models import Case
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers import intake, staff_notices
-from handlers.timeline import CITIZEN, add_event
-from handlers.turn import IDLE, Turn
-from handlers.validators import Value
+from handlers.cases.timeline import CITIZEN, add_event
+from handlers.conversation import intake
+from handlers.conversation.turn import IDLE, Turn
+from handlers.conversation.validators import Value
+from handlers.staff import notices as staff_notices
 from storage.cases import case_by_number
 from storage.encryption import redact_phones
 from storage.models import Case

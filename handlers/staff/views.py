@@ -8,10 +8,10 @@ from sqlalchemy import case as sql_case
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers.case_states import OPEN
+from handlers.cases.states import OPEN
+from handlers.reports.statistics import day_stats
 from handlers.services import Services
-from handlers.staff_notices import render_card
-from handlers.statistics import day_stats
+from handlers.staff.notices import render_card
 from handlers.wording import status_label
 from storage.cases import case_by_number
 from storage.models import Case

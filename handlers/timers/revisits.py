@@ -4,7 +4,7 @@ Sweeps over due rows (after FixMyStreet's questionnaire), one transaction per ru
 
 - `revisit.after` past `revisit_due_at`, the question goes out as a push with one-tap answers, and the
   citizen's conversation moves to the revisit step so their reply (a tap, a number, a typed label) is
-  taken as the answer (handlers.revisit_answers).
+  taken as the answer (handlers.conversation.revisit_answers).
 - `revisit.close_after` past the question with no answer (or no satisfaction given), the case is closed
   (已销号) as unanswered, on the timeline.
 - A solved case whose citizen had their data erased (handlers.privacy) cannot be asked: it is closed.
@@ -24,15 +24,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers.case_states import Status
-from handlers.dialogue import MENU
-from handlers.privacy import ANONYMOUS
-from handlers.pushes import citizen_payload
-from handlers.revisit_answers import REVISIT, STEPS, answer_labels, question
+from handlers.cases.actions import Actor, CaseDesk
+from handlers.cases.states import Status
+from handlers.cases.timeline import SYSTEM, add_event, change_status
+from handlers.conversation.dialogue import MENU
+from handlers.conversation.revisit_answers import REVISIT, STEPS, answer_labels, question
+from handlers.conversation.turn import IDLE
+from handlers.delivery.payloads import citizen_payload
+from handlers.privacy.anonymous import ANONYMOUS
 from handlers.services import Services
-from handlers.staff_actions import Actor, CaseDesk
-from handlers.timeline import SYSTEM, add_event, change_status
-from handlers.turn import IDLE
 from storage import outbox
 from storage.conversations import lock_conversation
 from storage.models import Case, Conversation

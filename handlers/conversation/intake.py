@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from handlers import danger
-from handlers.turn import Turn
-from handlers.validators import Parsed, Reject, Value, parse_name, parse_phone, parse_problem
+from handlers.conversation import danger
+from handlers.conversation.turn import Turn
+from handlers.conversation.validators import Parsed, Reject, Value, parse_name, parse_phone, parse_problem
 from handlers.wording import match_choice
 
 CONFIRM = "confirm"

@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from handlers.case_states import IllegalTransition, Status, allowed
-from handlers.pushes import citizen_payload
+from handlers.cases.states import IllegalTransition, Status, allowed
+from handlers.delivery.payloads import citizen_payload
 from storage import outbox
 from storage.cases import followers_of
 from storage.encryption import FieldCipher

@@ -1,6 +1,6 @@
 """回访 answered: the citizen's replies to "问题解决了吗？" and to "满意吗？", as dialogue steps.
 
-The revisit sweep (handlers.revisits) asks the question and puts the conversation at REVISIT with the
+The revisit sweep (handlers.timers.revisits) asks the question and puts the conversation at REVISIT with the
 case number in the slots. Each answer is a change of state recorded with the citizen as actor:
 
 - 已解决 / 部分解决: 已办结 -> 已回访, then 满意 / 基本满意 / 不满意 is asked;
@@ -16,11 +16,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from config.texts import Texts
-from handlers import staff_notices
-from handlers.case_states import Status
-from handlers.staff_actions import Actor, CaseDesk
-from handlers.timeline import CITIZEN, add_event, change_status
-from handlers.turn import Turn
+from handlers.cases.actions import Actor, CaseDesk
+from handlers.cases.states import Status
+from handlers.cases.timeline import CITIZEN, add_event, change_status
+from handlers.conversation.turn import Turn
+from handlers.staff import notices as staff_notices
 from handlers.wording import status_label
 from storage.cases import case_by_number
 from storage.encryption import redact_phones

@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from handlers.case_states import FINAL, IllegalTransition, Status, allowed
+from handlers.cases.states import FINAL, IllegalTransition, Status, allowed
+from handlers.cases.timeline import add_event, change_status
 from handlers.services import Services
-from handlers.timeline import add_event, change_status
 from handlers.wording import status_label
 from storage import outbox
 from storage.cases import case_by_number

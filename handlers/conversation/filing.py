@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from sqlalchemy import insert
 
-from handlers import staff_notices
-from handlers.case_states import Status
-from handlers.timeline import CITIZEN
-from handlers.turn import Turn
+from handlers.cases.states import Status
+from handlers.cases.timeline import CITIZEN
+from handlers.conversation.turn import Turn
+from handlers.staff import notices as staff_notices
 from handlers.wording import duration
 from storage.cases import next_case_number
 from storage.dialects import core, hot

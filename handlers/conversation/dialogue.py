@@ -11,11 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from handlers import danger, intake, messages, progress, revisit_answers, supplement
-from handlers.filing import file_case
-from handlers.intents import Command, Intent, is_greeting, recognise
-from handlers.turn import IDLE, Turn
-from handlers.validators import Reject, clean_text, meaningful_length, parse_problem
+from handlers import messages
+from handlers.conversation import danger, intake, progress, revisit_answers, supplement
+from handlers.conversation.filing import file_case
+from handlers.conversation.intents import Command, Intent, is_greeting, recognise
+from handlers.conversation.turn import IDLE, Turn
+from handlers.conversation.validators import Reject, clean_text, meaningful_length, parse_problem
 from handlers.wording import match_choice
 
 MENU = "menu"

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from handlers.services import Services
-from handlers.staff_notices import tell_staff
+from handlers.staff.notices import tell_staff
 from storage.models import Case, OutboxMessage
 from storage.sweep_lock import try_sweep_lock
 

@@ -6,9 +6,9 @@ The alert does not wait for the form to be finished: a woman in labour may never
 from __future__ import annotations
 
 from classifier import Classification
+from handlers.conversation.turn import Turn
 from handlers.messages import Reply
-from handlers.staff_notices import tell_staff
-from handlers.turn import Turn
+from handlers.staff.notices import tell_staff
 from storage.encryption import redact_phones
 
 _ADVICE = {"120": "emergency_120", "110": "emergency_110", "119": "emergency_119"}

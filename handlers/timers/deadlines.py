@@ -16,11 +16,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from config.taxonomy import Promise
-from handlers.case_states import OPEN
-from handlers.command_centre import command_centre
+from handlers.cases.states import OPEN
+from handlers.cases.timeline import SYSTEM, add_event
 from handlers.services import Services
-from handlers.staff_notices import tell_staff
-from handlers.timeline import SYSTEM, add_event
+from handlers.staff.notices import tell_staff
+from handlers.timers.command_centre import command_centre
 from handlers.wording import duration
 from storage import outbox
 from storage.encryption import redact_phones

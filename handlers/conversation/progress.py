@@ -6,11 +6,11 @@ reveals nothing.
 
 from __future__ import annotations
 
-from handlers import staff_notices
-from handlers.case_states import OPEN, Status, allowed
-from handlers.staff_actions import Actor, CaseDesk
-from handlers.timeline import CITIZEN, change_status
-from handlers.turn import Turn
+from handlers.cases.actions import Actor, CaseDesk
+from handlers.cases.states import OPEN, Status, allowed
+from handlers.cases.timeline import CITIZEN, change_status
+from handlers.conversation.turn import Turn
+from handlers.staff import notices as staff_notices
 from handlers.wording import status_label
 from storage.cases import case_by_number, cases_of_citizen, is_citizen_of
 from storage.models import Case, CaseEvent

@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers.case_states import OPEN, Status
+from handlers.cases.states import OPEN, Status
 from handlers.services import Services
 from storage.models import Case
 

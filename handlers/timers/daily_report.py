@@ -1,6 +1,6 @@
 """The daily report (日报): the day's figures for the staff group and the command centre, once a day.
 
-The figures are handlers.statistics.day_stats, the same as `yibang stats`. The report is due from the
+The figures are handlers.reports.statistics.day_stats, the same as `yibang stats`. The report is due from the
 configured local time on (YIBANG_REPORT_TIME, 17:00 by default) until it has been queued, so a process
 that was down at that moment sends it when it is back, and a second process finds it queued already.
 The chart is drawn by the caller (bot.report_chart): this module knows no plotting.
@@ -15,9 +15,9 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers.command_centre import command_centre
+from handlers.reports.statistics import DayStats, day_stats
 from handlers.services import Services, StaffDestination
-from handlers.statistics import DayStats, day_stats
+from handlers.timers.command_centre import command_centre
 from storage import outbox
 from storage.models import OutboxMessage
 

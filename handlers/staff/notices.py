@@ -10,8 +10,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from handlers.cases.timeline import CITIZEN, SYSTEM
 from handlers.services import Services
-from handlers.timeline import CITIZEN, SYSTEM
 from handlers.wording import status_label
 from storage import outbox
 from storage.encryption import mask_name, mask_phone, redact_phones

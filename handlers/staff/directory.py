@@ -14,8 +14,8 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from handlers.cases.actions import HANDLER, SUPERVISOR, Actor
 from handlers.services import Services
-from handlers.staff_actions import HANDLER, SUPERVISOR, Actor
 from storage.dialects import insert
 from storage.models import StaffMember
 

@@ -1,0 +1,1 @@
+"""Everything sent later: what an outbox row carries (`payloads`)."""
