@@ -9,7 +9,14 @@ from sqlalchemy import select
 
 from bot.export import display_width, write_ledger
 from handlers.cases.actions import Actor, CaseDesk
-from handlers.reports.ledger import COLUMNS, LedgerFilter, ledger_rows, record_reveal, select_cases
+from handlers.reports.ledger import (
+    COLUMNS,
+    LedgerFilter,
+    ledger_rows,
+    read_ledger,
+    record_export_with_phones,
+    select_cases,
+)
 from handlers.reports.statistics import day_stats
 from storage.models import Case, CaseEvent
 
@@ -69,11 +76,9 @@ def test_export_has_sheets_frozen_filtered_header_and_masked_phones(citizen, ser
 
 def test_export_with_phones_is_recorded_on_each_case(citizen, services, tmp_path):
     number = citizen.files(phone="13912345678")
-    with services.db.transaction() as session:
-        cases = select_cases(session, services, LedgerFilter())
-        rows = list(ledger_rows(services, cases, reveal=True))
-        record_reveal(session, cases, "cli:alice", services.clock.now())
-    assert "13912345678" in rows[0]
+    ledger = read_ledger(services, LedgerFilter(), reveal=True)
+    record_export_with_phones(services, ledger.case_ids, "cli:alice")
+    assert "13912345678" in ledger.rows[0]
     with services.db.reading() as session:
         events = session.scalars(select(CaseEvent).where(CaseEvent.kind == "exported_with_phone")).all()
         case = session.scalars(select(Case)).one()

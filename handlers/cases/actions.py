@@ -7,6 +7,7 @@ for the staff member; nothing is changed then (the caller's transaction rolls ba
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -256,3 +257,14 @@ def allowed_actions(case: Case) -> list[str]:
     if status in (Status.RESOLVED, Status.REVISITED):
         actions.append("reopen")
     return actions
+
+
+# One staff step on a case at a desk: what to tell the staff member.
+Step = Callable[[CaseDesk, Case], str]
+
+
+def act(services: Services, actor: Actor, number: str, step: Step) -> str:
+    """Take one step on case `number` in a transaction of its own; ActionRefused leaves nothing changed."""
+    with services.db.transaction() as session:
+        desk = CaseDesk(services, session, actor, services.clock.now())
+        return step(desk, desk.case(number))

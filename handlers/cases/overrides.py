@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from handlers.services import Services
 from storage.models import Case, CaseEvent
 
 OVERRIDE_KINDS = ("recategorised", "urgency_changed")
@@ -56,3 +57,9 @@ def override_examples(session: Session) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def export_examples(services: Services) -> list[dict[str, Any]]:
+    """`overrides export`: the labelled examples, read in one go."""
+    with services.db.reading() as session:
+        return override_examples(session)

@@ -7,6 +7,7 @@ from typing import Any
 
 from handlers.services import Services
 from handlers.wording import status_label
+from storage.cases import all_cases, case_by_number
 from storage.encryption import mask_name, mask_phone, redact_phones
 from storage.models import Case, CaseEvent
 
@@ -61,3 +62,16 @@ def case_view(services: Services, case: Case, *, timeline: bool = True, reveal: 
     if timeline:
         view["timeline"] = [event_view(services, event) for event in case.events]
     return view
+
+
+def list_cases(services: Services) -> list[dict[str, Any]]:
+    """Every case in every status, oldest first, without timelines (`case list`)."""
+    with services.db.reading() as session:
+        return [case_view(services, case, timeline=False) for case in all_cases(session)]
+
+
+def show_case(services: Services, number: str) -> dict[str, Any] | None:
+    """One case with its timeline (`case show`); None when there is no such case."""
+    with services.db.reading() as session:
+        case = case_by_number(session, number)
+        return None if case is None else case_view(services, case)

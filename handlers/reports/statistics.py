@@ -99,3 +99,9 @@ def day_stats(session: Session, services: Services, day: date) -> DayStats:
         )
     ).all())
     return stats
+
+
+def figures_of_day(services: Services, day: date) -> DayStats:
+    """The day's figures, read in one go (`yibang stats`)."""
+    with services.db.reading() as session:
+        return day_stats(session, services, day)

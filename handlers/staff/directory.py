@@ -102,3 +102,23 @@ def members(session: Session, services: Services) -> Sequence[dict[str, str]]:
         listed.append({"who": f"{member.channel}:{member.user_key}", "role": member.role, "source": "database",
                        "name": member.display_name or ""})
     return listed
+
+
+def add_staff(services: Services, who: str, role: str, name: str | None) -> str:
+    """`yibang staff add`: returns the person as stored (`telegram:123`)."""
+    channel, user_key = next(iter(parse_people(who))).split(":", 1)
+    with services.db.transaction() as session:
+        add_member(session, channel, user_key, role, name, services.clock.now())
+    return f"{channel}:{user_key}"
+
+
+def remove_staff(services: Services, who: str) -> tuple[str, bool]:
+    """`yibang staff remove`: the person, and whether they were in the database's list."""
+    channel, user_key = next(iter(parse_people(who))).split(":", 1)
+    with services.db.transaction() as session:
+        return f"{channel}:{user_key}", remove_member(session, channel, user_key)
+
+
+def list_staff(services: Services) -> list[dict[str, str]]:
+    with services.db.reading() as session:
+        return list(members(session, services))

@@ -35,6 +35,12 @@ def compose(session: Session, services: Services, day: date) -> DailyReport:
     return DailyReport(stats, render_text(services, stats))
 
 
+def report_of_day(services: Services, day: date) -> DailyReport:
+    """The day's report, read in one go (`yibang report`)."""
+    with services.db.reading() as session:
+        return compose(session, services, day)
+
+
 def render_text(services: Services, stats: DayStats) -> str:
     texts = services.taxonomy.texts
     categories = [
