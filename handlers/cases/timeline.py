@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from handlers.cases.states import IllegalTransition, Status, allowed
-from handlers.delivery.payloads import citizen_payload
+from handlers.delivery import payloads
 from storage import outbox
 from storage.cases import followers_of
 from storage.encryption import FieldCipher
@@ -63,7 +63,7 @@ def add_event(
                 session,
                 channel=channel,
                 target=chat_key,
-                payload=citizen_payload(cipher, notify_citizen),
+                payload=payloads.citizen_update(cipher, notify_citizen),
                 dedupe_key=f"event:{event.id}:{channel}:{chat_key}",
                 now=at,
                 case_id=case.id,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select
@@ -55,17 +56,25 @@ def role_of(session: Session, services: Services, channel: str, user_key: str) -
     return None
 
 
-def authorise(
-    session: Session, services: Services, *, channel: str, user_key: str, chat_key: str, name: str = ""
-) -> Actor | None:
+@dataclass(frozen=True)
+class StaffUser:
+    """Who pressed or wrote, and in which chat: authorisation depends on both."""
+
+    channel: str
+    user_key: str
+    name: str
+    chat_key: str
+
+
+def authorise(session: Session, services: Services, who: StaffUser) -> Actor | None:
     """The acting staff member, or None (logged) when this person may not act here."""
-    role = role_of(session, services, channel, user_key)
-    if role is None and f"{channel}:{chat_key}" in staff_chats(services):
+    role = role_of(session, services, who.channel, who.user_key)
+    if role is None and f"{who.channel}:{who.chat_key}" in staff_chats(services):
         role = HANDLER
     if role is None:
-        log.warning("refused a staff action from %s:%s in chat %s", channel, user_key, chat_key)
+        log.warning("refused a staff action from %s:%s in chat %s", who.channel, who.user_key, who.chat_key)
         return None
-    return Actor(key=f"{channel}:{user_key}", name=name, role=role)
+    return Actor(key=f"{who.channel}:{who.user_key}", name=who.name, role=role)
 
 
 def add_member(session: Session, channel: str, user_key: str, role: str, name: str | None, now: datetime) -> None:
