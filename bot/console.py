@@ -14,7 +14,7 @@ from typing import TextIO
 
 from bot.dispatcher import Dispatcher
 from handlers.delivery.outbox import take_pushes
-from handlers.messages import TEXT, Incoming
+from handlers.messages import Incoming, IncomingKind
 from handlers.process import handle
 from handlers.services import Services
 from handlers.wording import numbered
@@ -39,7 +39,7 @@ class ConsoleChat:
             user_key=self.user,
             chat_key=self.user,
             message_id=uuid.uuid4().hex,
-            kind=TEXT,
+            kind=IncomingKind.TEXT,
             at=self.services.clock.now(),
             text=line,
         )
