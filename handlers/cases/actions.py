@@ -20,9 +20,8 @@ from handlers.delivery import payloads
 from handlers.services import Services
 from handlers.wording import status_label
 from storage import outbox
-from storage.cases import case_by_number
-from storage.dialects import insert
-from storage.models import Case, CaseFollower
+from storage.cases import case_by_number, follow
+from storage.models import Case
 
 SUPERVISOR = "supervisor"
 HANDLER = "handler"
@@ -239,11 +238,7 @@ class CaseDesk:
     def _follow(self, case: Case, channel: str, user_key: str, chat_key: str) -> None:
         if case.channel == channel and case.user_key == user_key:
             return
-        self.session.execute(
-            insert(self.session, CaseFollower.__table__)
-            .values(case_id=case.id, channel=channel, user_key=user_key, chat_key=chat_key, since=self.now)
-            .on_conflict_do_nothing(index_elements=["case_id", "channel", "user_key"])
-        )
+        follow(self.session, case.id, channel, user_key, chat_key, self.now)
 
     def _done(self, case: Case, action: str) -> str:
         return self._text("staff_done", number=case.number, action=action)
