@@ -1,25 +1,32 @@
-"""Building the world of a test in a line or two: a database, the services, a citizen who talks."""
+"""The world every test stands on: a database (SQLite always, PostgreSQL when YIBANG_TEST_DATABASE_URL is
+set), the services on a frozen clock, a citizen or two, and the guard that fails a test making a network
+call inside a database transaction."""
 
 from __future__ import annotations
 
-import itertools
 import os
+import socket
+import ssl
 import uuid
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import create_engine, text
 
-from handlers.messages import Incoming, IncomingKind, Outcome
-from handlers.process import handle
+from config import Settings, load_taxonomy
+from config.settings import DEFAULT_TAXONOMY
+from handlers.clock import FrozenClock
 from handlers.services import Services
-from handlers.wording import numbered
+from storage import Database, FieldCipher
+from storage.database import in_transaction
+from support.citizens import Citizen
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PG_URL = os.environ.get("YIBANG_TEST_DATABASE_URL")
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+# The labelled data sets live beside the repository, not in it; tests that need them skip without them.
+SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 TABLES = (
     "case_events", "outbox", "inbox", "conversations", "case_counters", "staff_members", "shared_values",
     "case_followers", "cases",
@@ -31,8 +38,9 @@ def at(clock_text: str) -> datetime:
     return datetime.fromisoformat(clock_text).replace(tzinfo=SHANGHAI)
 
 
-def new_pg_schema() -> str:
-    """A schema of our own on the shared test database, so runs never see each other's rows."""
+def new_pg_schema() -> tuple[str, str]:
+    """A schema of our own on the shared test database, so runs never see each other's rows: its URL and
+    its name."""
     assert PG_URL
     schema = f"yibang_test_{uuid.uuid4().hex[:10]}"
     engine = create_engine(PG_URL)
@@ -50,70 +58,114 @@ def drop_pg_schema(schema: str) -> None:
     engine.dispose()
 
 
-_ids = itertools.count(1)
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
 
-@dataclass
-class Citizen:
-    """A citizen on one channel; `says` sends a message and returns what yibang answered, as text."""
+@pytest.fixture(scope="session")
+def taxonomy():
+    return load_taxonomy(DEFAULT_TAXONOMY)
 
-    services: Services
-    user: str = "u1"
-    channel: str = "console"
-    last: Outcome | None = None
-    transcript: list[str] = field(default_factory=list)
-    # seconds a person takes to type the next message (the frozen clock moves on by this much)
-    pause: float = 2.0
 
-    def send(self, incoming_text: str = "", *, kind: IncomingKind = IncomingKind.TEXT, payload: dict | None = None,
-             message_id: str | None = None) -> Outcome:
-        if self.pause and hasattr(self.services.clock, "advance"):
-            self.services.clock.advance(seconds=self.pause)
-        incoming = Incoming(
-            channel=self.channel,
-            user_key=self.user,
-            chat_key=f"chat-{self.user}",
-            message_id=message_id or f"m{next(_ids)}",
-            kind=kind,
-            at=self.services.clock.now(),
-            text=incoming_text,
-            payload=payload or {},
-        )
-        self.last = handle(self.services, incoming)
-        return self.last
+@pytest.fixture(scope="session")
+def classifier(taxonomy):
+    from classifier import get_classifier
 
-    def rendered(self, outcome: Outcome) -> str:
-        return "\n".join(numbered(self.services.taxonomy, reply) for reply in outcome.replies)
+    return get_classifier(taxonomy)
 
-    def says(self, incoming_text: str = "", **kwargs) -> str:
-        answer = self.rendered(self.send(incoming_text, **kwargs))
-        self.transcript.append(f"> {incoming_text}\n{answer}")
-        return answer
 
-    def files(self, problem: str = "我母亲每周二四六做血液透析，小区封控了出不去", *, name: str = "张女士",
-              phone: str = "13912345678", district: str = "金水区") -> str:
-        """The whole happy path; returns the case number."""
-        self.says("我要求助")
-        return self.finish(problem=problem, name=name, phone=phone, district=district)
+@pytest.fixture(scope="session")
+def pg_database():
+    """One migrated schema for the session; tables are emptied before each test."""
+    if not PG_URL:
+        yield None
+        return
+    url, schema = new_pg_schema()
+    database = Database(url)
+    database.migrate()
+    yield database
+    database.dispose()
+    drop_pg_schema(schema)
 
-    def finish(self, *, problem: str, name: str, phone: str, district: str) -> str:
-        assert self.last is not None, "say something first"
-        answer = self.rendered(self.last)
-        for _ in range(8):
-            if "怎么称呼" in answer:
-                answer = self.says(name)
-            elif "手机号" in answer:
-                answer = self.says(phone)
-            elif "哪个区县" in answer:
-                answer = self.says(district)
-            elif "请描述" in answer:
-                answer = self.says(problem)
-            elif "继续使用" in answer:
-                answer = self.says("1")
-            elif "确认提交吗" in answer:
-                answer = self.says("确认")
-            elif "已受理，编号" in answer:
-                return answer.split("编号 ", 1)[1].split("。", 1)[0]
-            else:
-                raise AssertionError(f"unexpected answer: {answer}")
-        raise AssertionError("dialogue did not finish:\n" + "\n".join(self.transcript))
+
+@pytest.fixture(params=BACKENDS)
+def database(request, tmp_path, pg_database):
+    if request.param == "sqlite":
+        db = Database(f"sqlite:///{tmp_path / 'yibang.sqlite3'}")
+        db.migrate()
+        yield db
+        db.dispose()
+        return
+    with pg_database.engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+    yield pg_database
+
+
+@pytest.fixture
+def clock():
+    return FrozenClock(at("2022-01-10 10:00"))
+
+
+@pytest.fixture
+def settings(tmp_path, database):
+    return Settings(_env_file=None, data_dir=tmp_path, database_url=database.url.render_as_string(False),
+                    secret_key=SECRET)
+
+
+@pytest.fixture
+def services(settings, taxonomy, classifier, database, clock):
+    return Services(
+        settings=settings,
+        taxonomy=taxonomy,
+        classifier_instance=classifier,
+        db=database,
+        cipher=FieldCipher([SECRET]),
+        clock=clock,
+    )
+
+
+@pytest.fixture
+def citizen(services):
+    return Citizen(services, user="u1")
+
+
+@pytest.fixture
+def neighbour(services):
+    return Citizen(services, user="u2")
+
+
+# ---------------------------------------------------------------- no network inside a transaction
+
+
+class NetworkInTransaction(AssertionError):
+    """A socket was used while this thread was inside a database transaction."""
+
+
+# Every way a Python socket reaches the network: connecting, and sending on a connection already open
+# (a keep-alive connection sends without connecting again). TLS sockets send through their own methods.
+_SOCKET_CALLS = {
+    socket.socket: ("connect", "connect_ex", "send", "sendall", "sendto", "sendmsg"),
+    ssl.SSLSocket: ("connect", "connect_ex", "send", "sendall", "sendto"),
+}
+
+
+@pytest.fixture(autouse=True)
+def no_network_in_transactions(monkeypatch):
+    """Every test fails if any code under it waits on the network inside a transaction of ours (the
+    offending call also raises, in case the code would swallow it, and is listed at the end)."""
+    made: list[str] = []
+
+    def guarded(name, original):
+        def call(self, *args, **kwargs):
+            if in_transaction():
+                made.append(f"socket.{name} to {args[0] if args else '?'}")
+                raise NetworkInTransaction(f"socket.{name} inside a database transaction")
+            return original(self, *args, **kwargs)
+
+        return call
+
+    for cls, names in _SOCKET_CALLS.items():
+        for name in names:
+            monkeypatch.setattr(cls, name, guarded(name, getattr(cls, name)))
+    yield made
+    assert not made, f"network calls inside a database transaction: {made}"
