@@ -18,9 +18,9 @@ from config.texts import Texts
 from handlers.cases.states import FINAL, IllegalTransition, Status, allowed
 from handlers.cases.timeline import add_event, change_status
 from handlers.delivery import payloads
+from handlers.delivery.outbox import queue_for_each
 from handlers.services import Services
 from handlers.wording import status_label
-from storage import outbox
 from storage.cases import case_by_number, follow
 from storage.models import Case
 
@@ -203,16 +203,9 @@ class CaseDesk:
         """Queue an edit of the posted staff card, so it shows the current state and who acted."""
         self.session.flush()
         latest = max((event.id for event in case.events), default=0)
-        for destination in self.services.staff_destinations:
-            outbox.enqueue(
-                self.session,
-                channel=destination.channel,
-                target=destination.target,
-                payload=payloads.case_card_update(case.id, str(self.actor)),
-                dedupe_key=f"card-update:{case.id}:{latest}:{destination.channel}:{destination.target}",
-                now=self.now,
-                case_id=case.id,
-            )
+        update = payloads.case_card_update(case.id, str(self.actor))
+        queue_for_each(self.session, self.services.staff_destinations, update,
+                       dedupe_key=f"card-update:{case.id}:{latest}", now=self.now, case_id=case.id)
 
     # ---------------------------------------------------------------- helpers
 

@@ -1,7 +1,7 @@
 """Staff corrections of the classifier as labelled examples for the next `yibang learn`.
 
 Every override is on the timeline: `recategorised` and `urgency_changed` events with data
-{field, old, new, problem}, written by the staff workflow (handlers/staff_actions.py). A case staff
+{field, old, new, problem}, written by the staff workflow (handlers/cases/actions.py). A case staff
 corrected becomes one example: its text, and the category, urgency and district it has now — the labels
 a person settled on, whichever field they changed. The rows have the shape of the taxonomy's development
 set (`id, text, category, urgency, district, note`), so `yibang learn --train` and `yibang classify --eval`

@@ -7,14 +7,16 @@ again when the lease ends; several deliverers never take the same row.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from handlers.delivery import payloads
 from handlers.messages import Reply
-from handlers.services import Services
+from handlers.services import Services, StaffDestination
 from storage import outbox
 from storage.models import OutboxMessage
 
@@ -69,6 +71,26 @@ def record_failed(services: Services, item: OutboxItem, now: datetime, error: st
     """Given up: a person must look (the dead-letter sweep tells staff)."""
     with services.db.transaction() as session:
         outbox.mark_failed(session, item.id, now, error)
+
+
+def queue_for_each(
+    session: Session,
+    destinations: Iterable[StaffDestination],
+    payload: dict[str, Any],
+    *,
+    dedupe_key: str,
+    now: datetime,
+    case_id: int | None = None,
+    urgent: bool = False,
+) -> int:
+    """One row per destination (in the caller's transaction), each keyed `dedupe_key:channel:target` so it
+    is never queued twice; returns how many were new."""
+    return sum(
+        outbox.enqueue(session, channel=destination.channel, target=destination.target, payload=payload,
+                       dedupe_key=f"{dedupe_key}:{destination.channel}:{destination.target}", now=now,
+                       case_id=case_id, urgent=urgent)
+        for destination in destinations
+    )
 
 
 def queue_replies(services: Services, channel: str, chat_key: str, replies: Sequence[Reply], *,

@@ -15,27 +15,17 @@ from handlers.cases.actions import allowed_actions
 from handlers.cases.states import Status
 from handlers.cases.timeline import CITIZEN, SYSTEM
 from handlers.delivery import payloads
-from handlers.delivery.outbox import OutboxItem
+from handlers.delivery.outbox import OutboxItem, queue_for_each
 from handlers.services import Services
 from handlers.wording import status_label
-from storage import outbox
 from storage.cases import record_staff_message
 from storage.encryption import mask_name, mask_phone, redact_phones
 from storage.models import Case, CaseEvent
 
 
 def announce_case(session: Session, services: Services, case_id: int, now: datetime, *, urgent: bool) -> None:
-    for destination in services.staff_destinations:
-        outbox.enqueue(
-            session,
-            channel=destination.channel,
-            target=destination.target,
-            payload=payloads.case_card(case_id),
-            dedupe_key=f"card:{case_id}:{destination.channel}:{destination.target}",
-            now=now,
-            case_id=case_id,
-            urgent=urgent,
-        )
+    queue_for_each(session, services.staff_destinations, payloads.case_card(case_id), dedupe_key=f"card:{case_id}",
+                   now=now, case_id=case_id, urgent=urgent)
 
 
 def tell_staff(
@@ -50,19 +40,8 @@ def tell_staff(
 ) -> int:
     """A plain message to every staff destination (alerts, supplements, escalations); returns how many
     rows were new (0 when this notice was queued before)."""
-    queued = 0
-    for destination in services.staff_destinations:
-        queued += outbox.enqueue(
-            session,
-            channel=destination.channel,
-            target=destination.target,
-            payload=payloads.staff_text(text),
-            dedupe_key=f"{dedupe_key}:{destination.channel}:{destination.target}",
-            now=now,
-            case_id=case_id,
-            urgent=urgent,
-        )
-    return queued
+    return queue_for_each(session, services.staff_destinations, payloads.staff_text(text), dedupe_key=dedupe_key,
+                          now=now, case_id=case_id, urgent=urgent)
 
 
 def render_card(services: Services, case: Case) -> str:

@@ -16,10 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.delivery import payloads
+from handlers.delivery.outbox import queue_for_each
 from handlers.reports.statistics import DayStats, day_stats
 from handlers.services import Services, StaffDestination
 from handlers.timers.command_centre import command_centre
-from storage import outbox
 from storage.models import OutboxMessage
 from storage.sweep_lock import try_sweep_lock
 
@@ -95,17 +95,8 @@ def destinations(services: Services) -> list[StaffDestination]:
 
 def queue(session: Session, services: Services, report: DailyReport, image: Path, now: datetime) -> int:
     """One outbox row per destination; returns how many were new (0 when the day's report was queued)."""
-    queued = 0
-    for destination in destinations(services):
-        queued += outbox.enqueue(
-            session,
-            channel=destination.channel,
-            target=destination.target,
-            payload=payloads.staff_report(report.text, str(image)),
-            dedupe_key=f"{DEDUPE_PREFIX}{report.stats.day.isoformat()}:{destination.channel}:{destination.target}",
-            now=now,
-        )
-    return queued
+    return queue_for_each(session, destinations(services), payloads.staff_report(report.text, str(image)),
+                          dedupe_key=f"{DEDUPE_PREFIX}{report.stats.day.isoformat()}", now=now)
 
 
 def due_report(services: Services, now: datetime) -> DailyReport | None:

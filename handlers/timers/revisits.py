@@ -7,7 +7,7 @@ Sweeps over due rows (after FixMyStreet's questionnaire), one transaction per ru
   taken as the answer (handlers.conversation.revisit_answers).
 - `revisit.close_after` past the question with no answer (or no satisfaction given), the case is closed
   (已销号) as unanswered, on the timeline.
-- A solved case whose citizen had their data erased (handlers.privacy) cannot be asked: it is closed.
+- A solved case whose citizen had their data erased (handlers.privacy.erasure) cannot be asked: it is closed.
 
 A citizen in the middle of something else (filling a form, choosing what to do with a supplement, another
 revisit) is not interrupted: their numbered answers there would be taken for revisit answers, or the
@@ -170,7 +170,7 @@ def _close_unanswered(session: Session, services: Services, case_id: int, now: d
 
 
 def _close_erased(session: Session, services: Services, now: datetime, limit: int, result: RevisitSweep) -> None:
-    """A citizen erased on request (handlers.privacy) cannot be asked and will never answer: their solved
+    """A citizen erased on request (handlers.privacy.erasure) cannot be asked and will never answer: their solved
     cases are closed at once rather than left waiting for a revisit."""
     cases = session.scalars(
         select(Case)
