@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.export import write_ledger  # noqa: E402
 from config import Settings, load_taxonomy  # noqa: E402
-from handlers.ledger import LedgerFilter, ledger_rows, select_cases  # noqa: E402
+from handlers.reports.ledger import LedgerFilter, ledger_rows, select_cases  # noqa: E402
 from handlers.services import Services  # noqa: E402
 from storage import Database, FieldCipher  # noqa: E402
 from storage.models import Case  # noqa: E402
@@ -68,7 +68,7 @@ def main() -> None:
         with services.db.reading() as session:
             cases = select_cases(session, services, LedgerFilter())
             written = write_ledger(directory / "ledger.xlsx", ledger_rows(services, cases, reveal=False),
-                                   categories=services.taxonomy.category_names)
+                                   services.taxonomy)
         elapsed = time.perf_counter() - started
         size = (directory / "ledger.xlsx").stat().st_size
     print(json.dumps({"cases": written, "export_seconds": round(elapsed, 2),

@@ -18,7 +18,7 @@ from matplotlib import font_manager, rc_context
 from matplotlib.figure import Figure
 
 from config.texts import Texts
-from handlers.daily_report import DailyReport
+from handlers.timers.daily_report import DailyReport
 
 FONT_PACKAGE = "cvttf_NotoSansCJK_Regular"
 FONT_FILE = "NotoSansCJKtc-Regular.otf"

@@ -1,6 +1,6 @@
 """The taxonomy: categories and keywords, urgency rules, districts, departments, deadlines and every text.
 
-A city changes these, not the code (DESIGN §1: "the taxonomy is configuration, not code"). The file is
+A city changes these, not the code: the taxonomy is configuration. The file is
 YAML; pydantic checks its shape, and `load_taxonomy` turns any problem into a ConfigError naming the file,
 the key and what is wrong.
 """
@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from config.errors import ConfigError
 from config.texts import Texts
@@ -45,11 +45,15 @@ def parse_duration(value: Any) -> timedelta:
     return timedelta(**{_UNITS[match.group(2)]: float(match.group(1))})
 
 
+# A span of time as the taxonomy writes it: "30m", "1h", "7h", "1d", or a number of minutes.
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-# How found keywords become a category (`category_scoring`, DESIGN §8):
+# How found keywords become a category (`category_scoring`; docs/architecture.md, The classifier):
 # - keywords: hand-written positive weights; a category's score is the sum of the weights of its keywords
 #   found (jieba-aligned, each once); the confidence is its share of all categories' scores.
 # - linear: a learned lexicon (`yibang learn`): weights may be negative and each category has a bias; the
@@ -102,7 +106,7 @@ class UrgencyRule(_Strict):
     # illness, not a stroke now.
     unless: list[str] = Field(default_factory=list)
     # A supporting rule (insistence: 急急急, ！！！) only adds its weight to other rules; on its own it never
-    # makes a message urgent, however the weights are set (LABELLING.md: "急急急" alone stays 一般).
+    # makes a message urgent, however the weights are set ("急急急" alone stays 一般).
     supporting: bool = False
 
     @field_validator("pattern")
@@ -164,16 +168,11 @@ class Department(_Strict):
 class Promise(_Strict):
     """The deadlines of one urgency level, counted from filing, and how early staff are reminded."""
 
-    contact: timedelta
-    resolve: timedelta
-    feedback: timedelta
+    contact: Duration
+    resolve: Duration
+    feedback: Duration
     # Staff are reminded this long before each deadline; urgent cases are reminded sooner.
-    remind_before: timedelta = timedelta(minutes=15)
-
-    @field_validator("contact", "resolve", "feedback", "remind_before", mode="before")
-    @classmethod
-    def _duration(cls, value: Any) -> timedelta:
-        return parse_duration(value)
+    remind_before: Duration = timedelta(minutes=15)
 
     @model_validator(mode="after")
     def _reminder_before_deadlines(self) -> Promise:
@@ -183,27 +182,17 @@ class Promise(_Strict):
 
 
 class Dialogue(_Strict):
-    conversation_ttl: timedelta = timedelta(minutes=30)
+    conversation_ttl: Duration = timedelta(minutes=30)
     name_max: int = 20
     problem_min: int = 4
     problem_max: int = 2000
-
-    @field_validator("conversation_ttl", mode="before")
-    @classmethod
-    def _duration(cls, value: Any) -> timedelta:
-        return parse_duration(value)
 
 
 class Revisit(_Strict):
     """回访: ask the citizen a while after 办结; close the case when they never answer."""
 
-    after: timedelta = timedelta(hours=2)
-    close_after: timedelta = timedelta(days=1)
-
-    @field_validator("after", "close_after", mode="before")
-    @classmethod
-    def _duration(cls, value: Any) -> timedelta:
-        return parse_duration(value)
+    after: Duration = timedelta(hours=2)
+    close_after: Duration = timedelta(days=1)
 
 
 class Commands(_Strict):
@@ -222,7 +211,7 @@ class Commands(_Strict):
 
 
 class StatusLabels(_Strict):
-    """What each case state is called where people read it (DESIGN §5)."""
+    """What each case state is called where people read it (docs/architecture.md, Cases)."""
 
     received: str
     assigned: str

@@ -1,4 +1,4 @@
-"""Handling one incoming message end to end, in one database transaction (DESIGN §3).
+"""Handling one incoming message end to end, in one database transaction.
 
 Lock the citizen's conversation; skip the message if its id was seen (Telegram redelivers, WeChat
 retries); advance the dialogue; write case, events and outbox rows; remember the replies; commit.
@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 
-from handlers import dialogue
+from handlers.conversation import dialogue
+from handlers.conversation.rate_limit import take_token
+from handlers.conversation.turn import IDLE, Turn
 from handlers.messages import Incoming, Outcome, Reply
-from handlers.rate_limit import take_token
 from handlers.services import Services
-from handlers.turn import IDLE, Turn
 from storage import inbox
 from storage.conversations import lock_conversation, save_conversation
 

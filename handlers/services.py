@@ -98,3 +98,12 @@ class Services:
         if not destinations:
             destinations.append(StaffDestination("log", "staff"))
         return tuple(destinations)
+
+
+def upgrade_database(settings: Settings) -> None:
+    """`yibang db upgrade`: the schema brought to the newest revision (every start does it too)."""
+    database = Database(settings.resolved_database_url())
+    try:
+        database.migrate()
+    finally:
+        database.dispose()

@@ -1,13 +1,13 @@
-"""The case state machine: the transition table of DESIGN §5, exactly, and its refusals."""
+"""The case state machine: the transition table of docs/architecture.md (Cases), exactly, and its refusals."""
 
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
 
-from handlers.case_states import FINAL, OPEN, TRANSITIONS, IllegalTransition, Status, allowed
-from handlers.pushes import opened
-from handlers.timeline import change_status
+from handlers.cases.states import FINAL, OPEN, TRANSITIONS, IllegalTransition, Status, allowed
+from handlers.cases.timeline import change_status
+from handlers.delivery.payloads import opened
 from storage.models import Case, OutboxMessage
 
 S = Status

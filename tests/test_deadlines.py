@@ -8,10 +8,10 @@ import threading
 
 import pytest
 from sqlalchemy import select
-from support import at
+from support.world import at
 
-from handlers.deadlines import sweep_deadlines
-from handlers.staff_actions import Actor, CaseDesk
+from handlers.cases.actions import Actor, CaseDesk
+from handlers.timers.deadlines import sweep_deadlines
 from storage.models import Case, OutboxMessage
 
 STAFF = Actor("telegram:501", "李娜")

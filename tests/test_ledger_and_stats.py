@@ -8,9 +8,16 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.export import display_width, write_ledger
-from handlers.ledger import COLUMNS, LedgerFilter, ledger_rows, record_reveal, select_cases
-from handlers.staff_actions import Actor, CaseDesk
-from handlers.statistics import day_stats
+from handlers.cases.actions import Actor, CaseDesk
+from handlers.reports.ledger import (
+    COLUMNS,
+    LedgerFilter,
+    ledger_rows,
+    read_ledger,
+    record_export_with_phones,
+    select_cases,
+)
+from handlers.reports.statistics import day_stats
 from storage.models import Case, CaseEvent
 
 STAFF = Actor("telegram:501", "李娜")
@@ -49,14 +56,17 @@ def test_export_has_sheets_frozen_filtered_header_and_masked_phones(citizen, ser
     path = tmp_path / "ledger.xlsx"
     with services.db.reading() as session:
         cases = select_cases(session, services, LedgerFilter())
-        written = write_ledger(path, ledger_rows(services, cases, reveal=False),
-                               categories=services.taxonomy.category_names)
+        written = write_ledger(path, ledger_rows(services, cases, reveal=False), services.taxonomy)
     assert written == 1
     workbook = load_workbook(path)
     assert workbook.sheetnames == ["台账", "统计"]
     ledger = workbook["台账"]
     header = [cell.value for cell in ledger[1]]
-    assert header == list(COLUMNS)
+    assert header == [
+        "编号", "受理时间", "渠道", "区县", "类别", "紧急程度", "状态", "承办部门", "联系人", "联系电话", "问题描述",
+        "联系时限", "联系时间", "联系按时", "办结时限", "办结时间", "办结按时", "反馈时限", "办理结果", "满意度", "合并到",
+    ]
+    assert len(header) == len(COLUMNS)
     assert ledger.freeze_panes == "A2"
     assert ledger.auto_filter.ref == "A1:U2"
     row = {title: cell.value for title, cell in zip(header, ledger[2], strict=True)}
@@ -69,11 +79,9 @@ def test_export_has_sheets_frozen_filtered_header_and_masked_phones(citizen, ser
 
 def test_export_with_phones_is_recorded_on_each_case(citizen, services, tmp_path):
     number = citizen.files(phone="13912345678")
-    with services.db.transaction() as session:
-        cases = select_cases(session, services, LedgerFilter())
-        rows = list(ledger_rows(services, cases, reveal=True))
-        record_reveal(session, cases, "cli:alice", services.clock.now())
-    assert "13912345678" in rows[0]
+    ledger = read_ledger(services, LedgerFilter(), reveal=True)
+    record_export_with_phones(services, ledger.case_ids, "cli:alice")
+    assert "13912345678" in ledger.rows[0]
     with services.db.reading() as session:
         events = session.scalars(select(CaseEvent).where(CaseEvent.kind == "exported_with_phone")).all()
         case = session.scalars(select(Case)).one()

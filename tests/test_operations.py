@@ -9,8 +9,8 @@ from sqlalchemy import select, update
 
 from bot.dispatcher import Dispatcher
 from bot.watchdog import SchedulerWatchdog
-from handlers.dead_letters import sweep_dead_letters
 from handlers.health import health
+from handlers.timers.dead_letters import sweep_dead_letters
 from storage import outbox
 from storage.heartbeat import record_heartbeat
 from storage.models import OutboxMessage

@@ -6,8 +6,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from handlers.privacy import ANONYMOUS, erase_citizen, purge, rekey
-from handlers.staff_actions import Actor, CaseDesk
+from handlers.cases.actions import Actor, CaseDesk
+from handlers.privacy.anonymous import ANONYMOUS
+from handlers.privacy.erasure import erase_citizen
+from handlers.privacy.keys import rekey
+from handlers.privacy.retention import purge
 from storage import FieldCipher
 from storage.models import Case, Conversation, InboxMessage, OutboxMessage
 

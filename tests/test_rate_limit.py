@@ -2,9 +2,9 @@
 
 from datetime import timedelta
 
-from support import at
+from support.world import at
 
-from handlers.rate_limit import take_token
+from handlers.conversation.rate_limit import take_token
 
 
 def test_burst_then_refill():

@@ -6,13 +6,13 @@ from __future__ import annotations
 import dataclasses
 
 from sqlalchemy import select
-from support import at
+from support.world import at
 
+from handlers.cases.actions import Actor, CaseDesk
+from handlers.delivery.payloads import opened
 from handlers.messages import Reply
-from handlers.privacy import erase_citizen
-from handlers.pushes import opened
-from handlers.revisits import sweep_revisits
-from handlers.staff_actions import Actor, CaseDesk
+from handlers.privacy.erasure import erase_citizen
+from handlers.timers.revisits import sweep_revisits
 from handlers.wording import numbered
 from storage.conversations import find_conversation
 from storage.models import Case, Conversation, OutboxMessage

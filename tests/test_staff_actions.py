@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from handlers.pushes import opened
-from handlers.staff_actions import SUPERVISOR, ActionRefused, Actor, CaseDesk, allowed_actions
+from handlers.cases.actions import SUPERVISOR, ActionRefused, Actor, CaseDesk, allowed_actions
+from handlers.delivery.payloads import opened
 from storage.models import Case, OutboxMessage
 
 STAFF = Actor("telegram:501", "李娜")
@@ -163,8 +163,8 @@ def test_card_offers_only_the_allowed_next_steps(citizen, services):
     with services.db.transaction() as session:
         desk = CaseDesk(services, session, STAFF, services.clock.now())
         case = desk.case(number)
-        from handlers.case_states import Status
-        from handlers.timeline import change_status
+        from handlers.cases.states import Status
+        from handlers.cases.timeline import change_status
 
         change_status(session, case, Status.CLOSED, kind="closed", actor="system", at=desk.now, public=False)
     assert allowed_actions(load(services, number)) == []
@@ -183,7 +183,7 @@ def test_each_action_queues_a_card_update(citizen, services):
 
 
 def test_queue_lists_open_cases_urgent_first_then_by_deadline(citizen, neighbour, services, clock):
-    from handlers.staff_views import queue_text
+    from handlers.staff.views import queue_text
 
     plain = neighbour.files(problem="请问现在离开郑州需要什么条件，高铁还能坐吗", name="王先生", phone="13800138000")
     clock.advance(minutes=30)
@@ -197,7 +197,7 @@ def test_queue_lists_open_cases_urgent_first_then_by_deadline(citizen, neighbour
 
 
 def test_case_view_shows_card_and_timeline_with_internal_notes_marked(citizen, services):
-    from handlers.staff_views import case_text
+    from handlers.staff.views import case_text
 
     number = citizen.files(phone="13912345678")
     act(services, number, lambda d, c: d.note(c, "注意核实", internal=True))
@@ -209,7 +209,7 @@ def test_case_view_shows_card_and_timeline_with_internal_notes_marked(citizen, s
 
 
 def test_stats_text_has_the_command_centre_figures(citizen, services):
-    from handlers.staff_views import stats_text
+    from handlers.staff.views import stats_text
 
     number = citizen.files()
     act(services, number, lambda d, c: d.resolve(c, "已安排"))

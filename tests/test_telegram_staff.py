@@ -7,12 +7,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
+from support.telegram_world import STAFF_CHAT, buttons, group_chat, press_update, text_update, user
 from telegram import Update
-from telegram_support import STAFF_CHAT, buttons, group_chat, press_update, text_update, user
 
 from bot.telegram.ordering import PerChatOrder
 from bot.telegram.staff_card import (
@@ -23,9 +22,10 @@ from bot.telegram.staff_card import (
     parse_press,
 )
 from bot.telegram.staff_commands import staff_command
-from bot.telegram.staff_prompts import Prompt, open_prompt, prompt_key
-from handlers.staff_actions import SUPERVISOR
-from handlers.staff_directory import add_member
+from handlers.cases.actions import SUPERVISOR
+from handlers.staff.directory import add_member
+from handlers.staff.notices import StaffCard
+from handlers.staff.prompts import Prompt, open_prompt, prompt_key
 from storage.models import Case, CaseEvent, OutboxMessage, SharedValue
 
 REFUSED = "此功能仅供工作人员使用。"
@@ -46,7 +46,7 @@ def card_edits(telegram, card: dict) -> list[str]:
 
 def filed_and_posted(telegram, user_id: int = 1001, **details) -> tuple:
     citizen = telegram.citizen(user_id)
-    number = citizen.files_a_case(**details)
+    number = citizen.files(**details)
     telegram.deliver()
     return citizen, number
 
@@ -139,7 +139,7 @@ def test_someone_outside_the_staff_group_pressing_the_same_buttons_changes_nothi
     with telegram.services.db.reading() as session:
         rows_before = session.scalar(select(func.count()).select_from(OutboxMessage))
 
-    with caplog.at_level(logging.WARNING, logger="handlers.staff_directory"):
+    with caplog.at_level(logging.WARNING, logger="handlers.staff.directory"):
         for label in OPEN_CARD:
             answer = stranger.presses(label, elsewhere)
             assert answer["text"] == REFUSED and answer["show_alert"] is True
@@ -310,7 +310,7 @@ def test_group_commands_answer_staff_and_reveal_nothing_to_anyone_else(telegram,
     assert "受理 2 件（紧急 1）" in stats["text"]
     assert li.says("/queue@another_bot") == []  # meant for another bot in the group
 
-    with caplog.at_level(logging.WARNING, logger="handlers.staff_directory"):
+    with caplog.at_level(logging.WARNING, logger="handlers.staff.directory"):
         for command in ("/queue", f"/case {urgent}", "/stats"):
             answer = [m["text"] for m in bob.says(command)]
             assert answer == [REFUSED]
@@ -344,12 +344,12 @@ def test_every_button_fits_telegrams_64_bytes_and_reads_back():
 
 
 def test_department_pages_offer_every_department_once_the_routing_first(taxonomy):
-    case = Case(number="ZZ20220110-0001", category="食品供应", district="二七区")
-    services = SimpleNamespace(taxonomy=taxonomy)
+    card = StaffCard(case_id=1, number="ZZ20220110-0001", text="", actions=(), has_phone=True,
+                     departments=tuple(taxonomy.departments_for("食品供应", "二七区")), posted={})
     shown: list[str] = []
     page = 0
     while True:
-        rows = department_keyboard(services, case, page).inline_keyboard
+        rows = department_keyboard(taxonomy, card, page).inline_keyboard
         shown += [row[0].text for row in rows[:-1]]
         assert len(rows) - 1 <= DEPARTMENTS_PER_PAGE
         if "更多 ›" not in [button.text for button in rows[-1]]:

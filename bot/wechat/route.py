@@ -4,7 +4,7 @@ GET is the server verification: `echostr` is echoed only for a valid, fresh sign
 or event: checked (403 when not provably WeChat's or too old), read within a size limit and parsed
 safely (400 for anything that is not a WeChat message, before anything changes), handled by the
 handlers, and answered passively in the request's mode (plain or safe) when the handlers finish within
-the budget; otherwise with "success" and a customer-service message later (late_reply.py).
+the budget; otherwise with "success" and a customer-service message later (bot/wechat/late_reply.py).
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ class WeChatCallback:
         outcome = await self._answer(incoming)
         if outcome is None or not outcome.replies:
             return PlainTextResponse(SUCCESS)
-        if outcome.duplicate and await asyncio.to_thread(self.late_replies.was_deferred, incoming.message_id):
+        if outcome.duplicate and await asyncio.to_thread(self.late_replies.was_deferred, incoming):
             return PlainTextResponse(SUCCESS)
         text = reply_text(self.services.taxonomy, outcome.replies)
         xml = passive_reply(message, text, self.services.clock.now())

@@ -1,0 +1,17 @@
+"""The `yibang` command line, one module per group of commands:
+
+- `service`: run, serve, scheduler, tick, console, `telegram set-webhook`, `db upgrade`
+- `case`: `case list|show|contacted|assign|note|resolve|reopen|merge|reject|recategorise|urgency`
+- `staff`: `staff add|remove|list`
+- `classifier`: classify, learn, `lexicon merge`, `overrides export`
+- `data`: stats, report, export, rekey, purge, erase
+
+`app` (the root, with the one error handler) and the helpers they share are in `app`.
+"""
+
+from bot.cli import case, classifier, data, service, staff  # noqa: F401 (each registers its commands)
+from bot.cli.app import app
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,35 @@
+"""Key rotation: every stored secret field re-encrypted under the newest YIBANG_SECRET_KEY."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from handlers.privacy.anonymous import PrivacyReport
+from handlers.services import Services
+from storage.encryption import FieldCipher
+from storage.models import Case, Conversation, InboxMessage
+
+
+def rekey(services: Services) -> PrivacyReport:
+    """Re-encrypt every stored field under the newest secret key (after adding a new YIBANG_SECRET_KEY
+    and moving the old one to YIBANG_OLD_SECRET_KEYS), and recompute the phone lookup index."""
+    cipher: FieldCipher = services.cipher
+    report = PrivacyReport()
+    with services.db.transaction() as session:
+        for case in session.scalars(select(Case)):
+            case.name_enc = cipher.rotate(case.name_enc)
+            case.phone_enc = cipher.rotate(case.phone_enc)
+            phone = cipher.decrypt(case.phone_enc)
+            case.phone_index = cipher.index(phone) if phone else None
+            report.cases += 1
+        for conversation in session.scalars(select(Conversation)):
+            conversation.slots_enc = cipher.rotate(conversation.slots_enc)
+            conversation.contact_name_enc = cipher.rotate(conversation.contact_name_enc)
+            conversation.contact_phone_enc = cipher.rotate(conversation.contact_phone_enc)
+            report.conversations += 1
+        for message in session.scalars(select(InboxMessage).where(InboxMessage.replies_enc.is_not(None))):
+            message.replies_enc = cipher.rotate(message.replies_enc)
+            report.inbox += 1
+    return report
+
+

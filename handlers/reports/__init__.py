@@ -1,0 +1,1 @@
+"""Figures and documents for the office: the day's statistics (`statistics`) and the ledger (`ledger`)."""

@@ -1,0 +1,139 @@
+"""What staff are told, and through which outbox rows: the new-case card, danger alerts, supplements.
+
+Rows are written in the citizen's transaction, so staff hear of exactly the cases that were committed.
+The card itself is rendered when it is sent (`render_card`), so it shows the case as it is then.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from handlers.cases.actions import allowed_actions
+from handlers.cases.states import Status
+from handlers.cases.timeline import CITIZEN, SYSTEM
+from handlers.delivery import payloads
+from handlers.delivery.outbox import OutboxItem, queue_for_each
+from handlers.services import Services
+from handlers.wording import status_label
+from storage.cases import record_staff_message
+from storage.encryption import mask_name, mask_phone, redact_phones
+from storage.models import Case, CaseEvent
+
+
+def announce_case(session: Session, services: Services, case_id: int, now: datetime, *, urgent: bool) -> None:
+    queue_for_each(session, services.staff_destinations, payloads.case_card(case_id), dedupe_key=f"card:{case_id}",
+                   now=now, case_id=case_id, urgent=urgent)
+
+
+def tell_staff(
+    session: Session,
+    services: Services,
+    text: str,
+    *,
+    dedupe_key: str,
+    now: datetime,
+    case_id: int | None = None,
+    urgent: bool = False,
+) -> int:
+    """A plain message to every staff destination (alerts, supplements, escalations); returns how many
+    rows were new (0 when this notice was queued before)."""
+    return queue_for_each(session, services.staff_destinations, payloads.staff_text(text), dedupe_key=dedupe_key,
+                          now=now, case_id=case_id, urgent=urgent)
+
+
+def render_card(services: Services, case: Case) -> str:
+    """The staff card: urgent first line, masked contact, problem, deadlines."""
+    taxonomy = services.taxonomy
+    texts = taxonomy.texts
+    cipher = services.cipher
+    reasons = case.evidence.get("urgency", {}).get("reasons", []) if case.evidence else []
+
+    def when(moment: datetime) -> str:
+        return f"{services.local(moment):%m-%d %H:%M}"
+
+    card = texts.staff_card.format(
+        urgent_line=texts.staff_card_urgent_line if case.urgent else "",
+        number=case.number,
+        category=case.category,
+        category_flag=texts.category_unsure if case.needs_review else "",
+        urgency=case.urgency,
+        reasons=texts.staff_card_reasons.format(reasons=texts.list_separator.join(reasons)) if reasons else "",
+        district=case.district or texts.masked_none,
+        name=mask_name(cipher.decrypt(case.name_enc)) or texts.masked_none,
+        phone=mask_phone(cipher.decrypt(case.phone_enc)) or texts.masked_none,
+        problem=redact_phones(case.problem),
+        contact_due=when(case.contact_due),
+        resolve_due=when(case.resolve_due),
+        channel=case.channel,
+    )
+    if case.status != Status.RECEIVED or case.department or case.contacted_at:
+        last = _last_step(case)
+        state = [status_label(taxonomy, case.status), case.department,
+                 texts.staff_card_contacted if case.contacted_at else None]
+        card += "\n" + texts.staff_card_status.format(
+            status=" · ".join(part for part in state if part),
+            actor={CITIZEN: texts.staff_card_by_citizen, SYSTEM: texts.staff_card_by_system}.get(
+                last.actor, last.actor) if last else "",
+            at=when(last.at) if last else "",
+        )
+    return card
+
+
+def _last_step(case: Case) -> CaseEvent | None:
+    """Who moved the case last: a change of state by anyone (the citizen withdrawing, the revisit sweep
+    closing), or a staff member's step. A supplement or a looked-up phone number moves nothing."""
+    return next((event for event in reversed(case.events)
+                 if event.to_status or (event.actor not in (CITIZEN, SYSTEM) and event.kind != "phone_revealed")),
+                None)
+
+
+@dataclass(frozen=True)
+class StaffCard:
+    """A case's card as every staff channel draws it: the text, and what may be done to the case now."""
+
+    case_id: int
+    number: str
+    text: str
+    actions: tuple[str, ...]  # the next allowed steps (`allowed_actions`), the card's buttons
+    has_phone: bool  # 查看电话 is offered while the case has a phone
+    departments: tuple[str, ...]  # in routing order for the case's category and district
+    posted: dict[str, str]  # where the card was posted, by channel ("chat:message")
+
+
+def card_of(services: Services, case: Case) -> StaffCard:
+    return StaffCard(
+        case_id=case.id,
+        number=case.number,
+        text=render_card(services, case),
+        actions=tuple(allowed_actions(case)),
+        has_phone=bool(case.phone_enc),
+        departments=tuple(services.taxonomy.departments_for(case.category, case.district)),
+        posted=dict(case.staff_messages or {}),
+    )
+
+
+def staff_card(services: Services, case_id: int) -> StaffCard | None:
+    """The card of the case as it is now, read in one go (text and buttons agree); None when it is gone."""
+    with services.db.reading() as session:
+        case = session.get(Case, case_id)
+        return None if case is None else card_of(services, case)
+
+
+def message_for_staff(services: Services, item: OutboxItem) -> tuple[str, StaffCard | None]:
+    """A staff row's text: a case card rendered from the case as it is now, with the card; or the row's
+    own text (a notice, an escalation, the daily report — whose chart, payload "image", a sender may add
+    as a photo)."""
+    if item.kind in payloads.CARD_KINDS and item.case_id is not None:
+        card = staff_card(services, item.case_id)
+        if card is not None:
+            return card.text, card
+    return str(item.payload.get("text", "")), None
+
+
+def remember_posted_card(services: Services, case_id: int, channel: str, ref: str) -> None:
+    """Where the card was posted on a channel ("chat:message"), so later steps edit it in place."""
+    with services.db.transaction() as session:
+        record_staff_message(session, case_id, channel, ref)
