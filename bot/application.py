@@ -22,6 +22,7 @@ from starlette.applications import Starlette
 from bot.channel import Channel
 from bot.console import ConsoleChat, prompt_lines
 from bot.dispatcher import Dispatcher, LogSender, Sender
+from bot.open311 import Open311Channel
 from bot.scheduler import PeriodicJob, build_scheduler
 from bot.sweeps import sweep_jobs
 from bot.telegram.channel import TelegramChannel
@@ -50,6 +51,8 @@ def configured_channels(services: Services, *, leader: bool = True) -> list[Chan
         channels.append(WeChatChannel(services))
     if settings.wecom_configured:
         channels.append(WeComChannel(services))
+    if settings.open311:
+        channels.append(Open311Channel(services))
     return channels
 
 

@@ -21,8 +21,8 @@ from bot.dispatcher import GiveUp, OutboxItem, RetryLater, SendResult, Sent
 from bot.wechat.client import TOKEN_REJECTED, OfficialAccountClient
 from bot.wechat.incoming import CHANNEL
 from bot.wechat.late_reply import LATE_REPLY, stored_replies
-from bot.wechat.phone_call import flag_for_phone_call
 from bot.wechat.reply import reply_text
+from handlers.delivery.reachability import flag_for_phone_call
 from handlers.messages import Reply
 from handlers.services import Services
 from storage.conversations import find_conversation
@@ -137,7 +137,7 @@ class CustomerServiceSender:
 
     def _unreachable(self, item: OutboxItem, text: str, reason: str, now: datetime) -> SendResult:
         if item.case_id is not None:
-            flag_for_phone_call(self.services, item.case_id, text, reason, push_id=item.id, now=now)
+            flag_for_phone_call(self.services, item.case_id, text, reason, push_id=item.id)
         return GiveUp(f"cannot reach the citizen on WeChat: {reason}")
 
 

@@ -1,12 +1,11 @@
-"""When WeChat can no longer reach a citizen, a person phones them (DESIGN §6).
+"""When no channel can reach a citizen any more, a person phones them.
 
-The case is flagged `needs_phone_call`, the timeline says why, and staff are told through the outbox,
-with the contact masked as on every staff card.
+The case is flagged for a phone call, the timeline says why, and staff are told, with the contact masked as
+on every staff card: a WeChat citizen past the 48-hour window with no template, or one who unfollowed; an
+Open311 request whose citizen left a phone number to be told on.
 """
 
 from __future__ import annotations
-
-from datetime import datetime
 
 from handlers.cases.timeline import SYSTEM, add_event
 from handlers.services import Services
@@ -17,19 +16,20 @@ from storage.models import Case
 PHONE_CALL_NEEDED = "phone_call_needed"
 
 
-def flag_for_phone_call(
-    services: Services, case_id: int, text: str, reason: str, *, push_id: int, now: datetime
-) -> None:
-    """Flag the case and tell staff once per undeliverable push (`push_id`: its outbox row)."""
+def flag_for_phone_call(services: Services, case_id: int, text: str, reason: str, *, push_id: int,
+                        staff_notice: str = "wechat_staff_phone_call") -> None:
+    """The case is flagged, the timeline says why, and staff are told once per undeliverable push
+    (`push_id`: its outbox row) in the words of the taxonomy's `staff_notice` text."""
     texts = services.taxonomy.texts
     cipher = services.cipher
+    now = services.clock.now()
     with services.db.transaction() as session:
         case = session.get(Case, case_id, with_for_update=True)
         if case is None:
             return
         case.needs_phone_call = True
         add_event(session, case, kind=PHONE_CALL_NEEDED, actor=SYSTEM, at=now, text=reason)
-        notice = texts.wechat_staff_phone_call.format(
+        notice = getattr(texts, staff_notice).format(
             number=case.number,
             reason=reason,
             name=mask_name(cipher.decrypt(case.name_enc)) or texts.masked_none,
