@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from bot.metrics import record_delivery
 from handlers.delivery.payloads import opened
 from handlers.services import Services
 from storage import outbox
@@ -124,19 +125,23 @@ class Dispatcher:
             rows = outbox.claim_due(session, now, channels=self.senders, limit=self.batch, lease=self.lease)
             return [OutboxItem.of(row, self.services.cipher) for row in rows]
 
-    def _record(self, item: OutboxItem, result: SendResult, now: datetime, not_before: datetime | None = None) -> None:
+    def _record(self, item: OutboxItem, result: SendResult, now: datetime, not_before: datetime | None = None) -> str:
+        """Record what became of the row; returns it in a word (sent, failed, retry)."""
         with self.services.db.transaction() as session:
             throttled = isinstance(result, RetryLater) and result.after is not None
             if isinstance(result, Sent):
                 outbox.mark_sent(session, item.id, now)
+                return "sent"
             elif isinstance(result, GiveUp) or (item.attempts >= self.max_attempts and not throttled):
                 log.warning("outbox row %s (%s) failed for good: %s", item.id, item.channel, result.error)
                 outbox.mark_failed(session, item.id, now, result.error)
+                return "failed"
             else:
                 # A platform's "wait N seconds" (429, a robot's quota) is not a failure: it uses no attempt.
                 wait = result.after if throttled else self.backoff(item.attempts)
                 retry_at = max(now + timedelta(seconds=wait), not_before or now)
                 outbox.mark_retry(session, item.id, retry_at, result.error, refund_attempt=throttled)
+                return "retry"
 
     async def run_once(self) -> int:
         """Deliver what is due now; returns how many rows were attempted."""
@@ -159,5 +164,5 @@ class Dispatcher:
             recorded_at = self.services.clock.now()
             if isinstance(result, RetryLater) and result.after is not None:
                 held[chat] = (result, recorded_at + timedelta(seconds=result.after))
-            await asyncio.to_thread(self._record, item, result, recorded_at)
+            record_delivery(item.channel, await asyncio.to_thread(self._record, item, result, recorded_at))
         return len(items)
