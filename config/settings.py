@@ -23,8 +23,10 @@ LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
 class Settings(BaseSettings):
+    # An empty variable counts as unset: an env file with `YIBANG_TELEGRAM_TOKEN=` left blank (compose's
+    # env_file, a systemd EnvironmentFile) must not configure a platform with an empty token.
     model_config = SettingsConfigDict(
-        env_prefix="YIBANG_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="YIBANG_", env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
     )
 
     database_url: str | None = None
