@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.dispatcher import GiveUp, OutboxItem, SendResult, Sent
+from bot.dispatcher import GiveUp, SendResult, Sent
+from handlers.delivery.outbox import OutboxItem
 from handlers.delivery.reachability import flag_for_phone_call
 from handlers.open311.requests import CHANNEL, TELL_BY_PHONE
 from handlers.services import Services

@@ -13,10 +13,12 @@ import logging
 
 import httpx
 
-from bot.dispatcher import GiveUp, OutboxItem, RetryLater, SendResult, Sent, render_staff_text
+from bot.dispatcher import GiveUp, RetryLater, SendResult, Sent
 from bot.wecom.quota import MinuteQuota
 from config.texts import Texts
+from handlers.delivery.outbox import OutboxItem
 from handlers.services import Services
+from handlers.staff.notices import message_for_staff
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +55,7 @@ class RobotSender:
         wait = self.quota.wait_for(item.id)
         if wait > 0:
             return RetryLater("WeCom robot: 20 messages a minute", after=wait)
-        text = await asyncio.to_thread(render_staff_text, self.services, item)
+        text, _ = await asyncio.to_thread(message_for_staff, self.services, item)
         body = {
             "msgtype": "markdown",
             "markdown": {"content": markdown_card(self.services.taxonomy.texts, text)},

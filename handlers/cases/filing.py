@@ -11,22 +11,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from config.taxonomy import Promise
 from handlers.cases.states import Status
-from handlers.cases.timeline import CITIZEN
+from handlers.cases.timeline import CITIZEN, add_event
 from handlers.services import Services
 from handlers.staff import notices as staff_notices
-from storage.cases import next_case_number
+from storage import cases
 from storage.database import after_commit
-from storage.dialects import core, hot
-from storage.models import Case, CaseEvent
-
-# Core statements, not the ORM: filing is the busiest write and needs nothing the ORM tracks.
-_INSERT_CASE = hot(insert(Case.__table__).returning(Case.id))
-_INSERT_EVENT = hot(insert(CaseEvent.__table__))
 
 
 @dataclass(frozen=True)
@@ -69,7 +62,7 @@ def file_new_case(services: Services, session: Session, new: NewCase, now: datet
     urgent = new.danger or classification.urgency.urgent
     urgency = taxonomy.urgency.urgent if urgent else taxonomy.urgency.normal
     promise = taxonomy.promise[urgency]
-    number = next_case_number(session, services.settings.case_prefix, services.local(now).date())
+    number = cases.next_case_number(session, services.settings.case_prefix, services.local(now).date())
     chosen = new.category is not None
     category = new.category if chosen else classification.category.name
 
@@ -96,25 +89,11 @@ def file_new_case(services: Services, session: Session, new: NewCase, now: datet
         "contact_due": now + promise.contact,
         "resolve_due": now + promise.resolve,
         "feedback_due": now + promise.feedback,
-        "alerts": [],
-        "needs_phone_call": False,
-        "staff_messages": {},
     }
-    case_id = core(session, _INSERT_CASE, values).scalar_one()
-    core(
-        session,
-        _INSERT_EVENT,
-        {
-            "case_id": case_id,
-            "at": now,
-            "kind": "received",
-            "actor": new.actor,
-            "public": True,
-            "text": new.event_text or taxonomy.texts.event_received,
-            "to_status": Status.RECEIVED.value,
-            "data": new.event_data,
-        },
-    )
+    case_id = cases.insert_case(session, values)
+    add_event(session, case_id, at=now, kind="received", actor=new.actor, public=True,
+              text=new.event_text or taxonomy.texts.event_received, to_status=Status.RECEIVED.value,
+              data=new.event_data)
     staff_notices.announce_case(session, services, case_id, now, urgent=urgent)
     after_commit(session, lambda: services.observer.case_filed(new.channel, category, urgency))
     return FiledCase(id=case_id, number=number, category=category, urgency=urgency, urgent=urgent, promise=promise)

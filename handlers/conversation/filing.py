@@ -36,8 +36,7 @@ def file_case(turn: Turn) -> str:
         turn.now,
     )
 
-    # Saved for next time: a returning citizen is offered this contact. (Sealed again rather than copied
-    # from the case: the same value, another nonce.)
+    # Saved for next time: a returning citizen is offered this contact.
     conversation.contact_name_enc = services.cipher.encrypt(slots["name"])
     conversation.contact_phone_enc = services.cipher.encrypt(slots["phone"])
 
