@@ -207,6 +207,25 @@ def test_get_follows_the_case_through_bangjie_and_the_citizen_is_told_by_phone(s
     run(story)
 
 
+def test_erasing_one_citizen_leaves_another_requests_calls_alone(services):
+    from handlers.privacy.erasure import erase_citizen
+
+    async def story():
+        async with city(services) as system:
+            first = await system.files()
+            second = await system.files(phone="13800002222", description="小区封控三天了，家里没有菜了，老人腿脚不便",
+                                        service_code="food-supply")
+            for number in (first, second):
+                act(system.services, STAFF, number, lambda desk, c: desk.resolve(c, "已处理"))
+            erase_citizen(system.services, case_number=first)
+            with system.services.db.reading() as session:
+                waiting = session.scalars(select(OutboxMessage.case_id).where(
+                    OutboxMessage.channel == "open311", OutboxMessage.status == "pending")).all()
+            assert waiting == [system.case(second).id]
+
+    run(story)
+
+
 def test_a_request_without_a_phone_is_told_nothing_and_no_row_waits_for_it(services):
     async def story():
         async with city(services) as system:

@@ -22,7 +22,7 @@ class PhoneCallSender:
         self.services = services
 
     async def send(self, item: OutboxItem) -> SendResult:
-        if item.target != TELL_BY_PHONE or item.case_id is None:
+        if not item.target.startswith(TELL_BY_PHONE) or item.case_id is None:
             return GiveUp(f"an Open311 request's citizen is told by phone only, not at {item.target!r}")
         texts = self.services.taxonomy.texts
         await asyncio.to_thread(

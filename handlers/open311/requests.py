@@ -35,8 +35,9 @@ from storage import inbox
 from storage.models import Case, CaseEvent
 
 CHANNEL = "open311"
-# The chat of a request whose citizen left a phone number: updates go to staff as a phone call to make.
-TELL_BY_PHONE = "phone"
+# The chat of a request whose citizen left a phone number ("phone:" and the request's own mark, so that
+# one citizen's rows are told from another's): updates go to staff as a phone call to make.
+TELL_BY_PHONE = "phone:"
 MAX_MEDIA_URL = 2000
 MAX_ADDRESS = 200
 # GET requests: the last 90 days when no dates are given, and at most this many, newest first (GeoReport
@@ -228,7 +229,7 @@ def _file(session: Session, services: Services, key: ApiKey, form: RequestForm, 
         NewCase(
             channel=CHANNEL,
             user_key=f"{key.name}:{form.digest[:16]}",
-            chat_key=TELL_BY_PHONE if form.phone else NOT_TOLD,
+            chat_key=f"{TELL_BY_PHONE}{form.digest[:16]}" if form.phone else NOT_TOLD,
             name=form.name,
             phone=form.phone,
             district=form.district,
