@@ -45,6 +45,7 @@ PATH = "/metrics"
 FORWARDING_HEADERS = ("forwarded", "x-forwarded-for", "x-forwarded-host", "x-real-ip")
 # The first path segment of the endpoints whose latency is measured (webhooks, APIs, the staff console).
 TIMED_ENDPOINTS = frozenset({"wechat", "telegram", "open311", "staff"})
+_STATUS_CLASSES = {1: "1xx", 2: "2xx", 3: "3xx", 4: "4xx", 5: "5xx"}
 
 # In multiprocess mode every metric made below opens its file in the directory at once: it must exist.
 if os.environ.get(MULTIPROCESS_DIR):
@@ -72,21 +73,34 @@ CLASSIFIER_SECONDS = Histogram(
 )
 
 
+def _child(metric: Counter | Histogram, *labels: str) -> Any:
+    """The metric's child for these label values, found once: `labels()` takes a lock and builds a key on
+    every call, which costs more than the counting itself on a hot path."""
+    key = (id(metric), labels)
+    child = _CHILDREN.get(key)
+    if child is None:
+        child = _CHILDREN.setdefault(key, metric.labels(*labels))
+    return child
+
+
+_CHILDREN: dict[tuple[int, tuple[str, ...]], Any] = {}
+
+
 class PrometheusObserver:
     """What the handlers report (handlers/observer.py), counted."""
 
     def message_handled(self, channel: str, outcome: str) -> None:
-        MESSAGES.labels(channel, outcome).inc()
+        _child(MESSAGES, channel, outcome).inc()
 
     def case_filed(self, channel: str, category: str, urgency: str) -> None:
-        CASES_FILED.labels(channel, category, urgency).inc()
+        _child(CASES_FILED, channel, category, urgency).inc()
 
     def classified(self, seconds: float) -> None:
         CLASSIFIER_SECONDS.observe(seconds)
 
 
 def record_delivery(channel: str, result: str) -> None:
-    DELIVERIES.labels(channel, result).inc()
+    _child(DELIVERIES, channel, result).inc()
 
 
 def watch(services: Services) -> None:
@@ -196,7 +210,8 @@ class RequestTimer:
         def observe() -> None:
             nonlocal observed
             observed = True
-            WEBHOOK_SECONDS.labels(endpoint, f"{status // 100}xx").observe(time.perf_counter() - started)
+            _child(WEBHOOK_SECONDS, endpoint, _STATUS_CLASSES.get(status // 100, "other")).observe(
+                time.perf_counter() - started)
 
         async def sending(message: Message) -> None:
             nonlocal status

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 
 from handlers.cases.states import OPEN
 from handlers.services import Services
@@ -33,13 +33,15 @@ def live_figures(services: Services) -> LiveFigures:
     now = services.clock.now()
     open_statuses = [status.value for status in OPEN]
     with services.db.reading() as session:
-        def by_urgency(*conditions) -> dict[str, int]:
-            rows = session.execute(
-                select(Case.urgency, func.count()).where(Case.status.in_(open_statuses), *conditions)
-                .group_by(Case.urgency)
-            )
-            return {urgency: count for urgency, count in rows}
-
+        # one pass over the open cases for all three case gauges
+        per_urgency = session.execute(
+            select(
+                Case.urgency,
+                func.count(),
+                func.sum(case((Case.resolve_due < now, 1), else_=0)),
+                func.sum(case((and_(Case.contact_due < now, Case.contacted_at.is_(None)), 1), else_=0)),
+            ).where(Case.status.in_(open_statuses)).group_by(Case.urgency)
+        ).all()
         pending = session.execute(
             select(OutboxMessage.channel, func.count(), func.min(OutboxMessage.created_at))
             .where(OutboxMessage.status == "pending").group_by(OutboxMessage.channel)
@@ -50,9 +52,9 @@ def live_figures(services: Services) -> LiveFigures:
         ).all()
         beat = session.get(SharedValue, HEARTBEAT)
         return LiveFigures(
-            open_cases=by_urgency(),
-            overdue_cases=by_urgency(Case.resolve_due < now),
-            contact_overdue_cases=by_urgency(Case.contact_due < now, Case.contacted_at.is_(None)),
+            open_cases={urgency: count for urgency, count, _, _ in per_urgency},
+            overdue_cases={urgency: int(overdue or 0) for urgency, _, overdue, _ in per_urgency},
+            contact_overdue_cases={urgency: int(late or 0) for urgency, _, _, late in per_urgency},
             outbox_pending={channel: count for channel, count, _ in pending},
             outbox_oldest_seconds={channel: _age(now, oldest) for channel, _, oldest in pending},
             dead_letters={channel: count for channel, count in dead},

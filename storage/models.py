@@ -69,7 +69,11 @@ class Case(Base):
     )
     merged_into: Mapped[Case | None] = relationship(remote_side=[id])
 
-    __table_args__ = (Index("ix_cases_citizen", "channel", "user_key"),)
+    __table_args__ = (
+        Index("ix_cases_citizen", "channel", "user_key"),
+        # the monitoring's open and overdue counts, read from the index alone at every scrape
+        Index("ix_cases_open_figures", "status", "urgency", "resolve_due", "contact_due", "contacted_at"),
+    )
 
 
 class CaseEvent(Base):

@@ -1,4 +1,5 @@
-"""open311 keys: the API keys city systems file Open311 requests with (hashed)
+"""open311 keys and open figures: the API keys city systems file Open311 requests with (hashed), and an
+index that answers the monitoring's open/overdue counts from the index alone
 
 Revision ID: 0004
 Revises: 0003
@@ -31,7 +32,10 @@ def upgrade() -> None:
         sa.UniqueConstraint("name"),
         sa.UniqueConstraint("key_hash"),
     )
+    op.create_index("ix_cases_open_figures", "cases",
+                    ["status", "urgency", "resolve_due", "contact_due", "contacted_at"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_cases_open_figures", table_name="cases")
     op.drop_table("open311_keys")
