@@ -2,7 +2,7 @@
 
 Number, classification (category, urgency and its evidence), the promise's deadlines, the first timeline
 event and the staff card, all in the caller's transaction: a case number is given out only for a case that
-is committed, and the outbox row that tells staff commits with it (DESIGN §3).
+is committed, and the outbox row that tells staff commits with it.
 """
 
 from __future__ import annotations

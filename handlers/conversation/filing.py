@@ -1,7 +1,7 @@
 """Filing a case from a confirmed form: the case itself (handlers/cases/filing.py), the contact kept for
 next time, and the citizen told the number and the promise.
 
-All in the citizen's transaction: "已受理，编号 …" is said only for a case that is committed (DESIGN §3).
+All in the citizen's transaction: "已受理，编号 …" is said only for a case that is committed.
 """
 
 from __future__ import annotations
