@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-from servers import serving
 from sqlalchemy import func, select
+from support.serving import serving
 from typer.testing import CliRunner
 
 from bot.application import configured_channels, senders, web_app
