@@ -11,17 +11,24 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
+import shutil
 import signal
 import sys
+import tempfile
+from pathlib import Path
 
 import uvicorn
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 
+from bot import metrics
 from bot.channel import Channel
 from bot.console import ConsoleChat, prompt_lines
 from bot.dispatcher import Dispatcher, LogSender, Sender
+from bot.open311 import Open311Channel
 from bot.scheduler import PeriodicJob, build_scheduler
 from bot.sweeps import sweep_jobs
 from bot.telegram.channel import TelegramChannel
@@ -50,6 +57,8 @@ def configured_channels(services: Services, *, leader: bool = True) -> list[Chan
         channels.append(WeChatChannel(services))
     if settings.wecom_configured:
         channels.append(WeComChannel(services))
+    if settings.open311:
+        channels.append(Open311Channel(services))
     return channels
 
 
@@ -72,9 +81,19 @@ def scheduler_for(services: Services, channels: list[Channel]) -> AsyncIOSchedul
     return build_scheduler(periodic_jobs(services, dispatcher), services.settings.timezone)
 
 
-def web_app(services: Services, channels: list[Channel], *, with_scheduler: bool) -> Starlette:
-    """The ASGI app; its lifespan starts the channels and (optionally) the scheduler."""
+def web_app(services: Services, channels: list[Channel], *, with_scheduler: bool,
+            host: str | None = None) -> Starlette:
+    """The ASGI app; its lifespan starts the channels and (optionally) the scheduler.
+
+    `host`: the address it listens on (YIBANG_HOST when not given), which decides whether /metrics is
+    served when YIBANG_METRICS does not say.
+    """
     routes = [route for channel in channels for route in channel.routes()]
+    middleware = []
+    if services.settings.metrics_enabled(host or services.settings.host):
+        metrics.watch(services)
+        routes.append(metrics.metrics_route(services))
+        middleware.append(Middleware(metrics.RequestTimer))
     scheduler = scheduler_for(services, channels) if with_scheduler else None
     # Without a scheduler here, one runs elsewhere (`yibang scheduler`); watch that it keeps beating.
     watchdog = None if with_scheduler else SchedulerWatchdog(services, Dispatcher(services, senders(services, channels)))
@@ -98,7 +117,7 @@ def web_app(services: Services, channels: list[Channel], *, with_scheduler: bool
         for channel in reversed(channels):
             await channel.stop()
 
-    return create_web_app(services, routes, on_startup=[start], on_shutdown=[stop])
+    return create_web_app(services, routes, on_startup=[start], on_shutdown=[stop], middleware=middleware)
 
 
 def settle_long_lived_objects() -> None:
@@ -113,7 +132,7 @@ def settle_long_lived_objects() -> None:
 
 async def serve_web(services: Services, channels: list[Channel], host: str, port: int, *,
                     with_scheduler: bool) -> None:
-    app = web_app(services, channels, with_scheduler=with_scheduler)
+    app = web_app(services, channels, with_scheduler=with_scheduler, host=host)
     config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False)
     server = uvicorn.Server(config)
     await server.serve()
@@ -125,20 +144,38 @@ def serve_workers(services: Services, host: str, port: int, workers: int) -> Non
     """Several web worker processes on one port (uvicorn's supervisor), none running the scheduler.
 
     The schema is migrated here, once, and the Telegram webhook registered once, before the workers start.
+    The workers read their settings from the environment: the address they listen on is passed on there
+    (it decides /metrics), and with metrics on, the directory where every worker counts (bot/metrics.py).
     """
     settings = services.settings
     if settings.telegram_configured and settings.telegram_webhook_url:
         from bot.telegram.application import register_bot
 
         asyncio.run(register_bot(settings, services.taxonomy.texts))
+    os.environ["YIBANG_HOST"] = host
+    made_dir = None
+    if settings.metrics_enabled(host):
+        if not os.environ.get(metrics.MULTIPROCESS_DIR):
+            made_dir = tempfile.mkdtemp(prefix="yibang-metrics-")
+            os.environ[metrics.MULTIPROCESS_DIR] = made_dir
+        metrics.fresh_multiprocess_dir(Path(os.environ[metrics.MULTIPROCESS_DIR]))
     log.info("starting %d web workers on %s:%d; run `yibang scheduler` beside them", workers, host, port)
-    uvicorn.run("bot.asgi:worker_app", factory=True, host=host, port=port, workers=workers,
-                log_config=None, access_log=False)
+    try:
+        uvicorn.run("bot.asgi:worker_app", factory=True, host=host, port=port, workers=workers,
+                    log_config=None, access_log=False)
+    finally:
+        if made_dir is not None:
+            shutil.rmtree(made_dir, ignore_errors=True)
 
 
 async def run_without_web(services: Services, channels: list[Channel]) -> None:
     """Polling channels and the scheduler, until SIGINT/SIGTERM."""
     scheduler = scheduler_for(services, channels)
+    settings = services.settings
+    metrics_server = None
+    if settings.metrics_port is not None and settings.metrics_enabled(settings.host):
+        metrics.watch(services)
+        metrics_server = metrics.serve_on_port(services, settings.host, settings.metrics_port)
     if any(channel.citizen_facing for channel in channels):
         await asyncio.to_thread(lambda: services.classifier)
     stop = asyncio.Event()
@@ -155,6 +192,8 @@ async def run_without_web(services: Services, channels: list[Channel]) -> None:
         scheduler.shutdown(wait=False)
         for channel in reversed(channels):
             await channel.stop()
+        if metrics_server is not None:
+            metrics_server.shutdown()
 
 
 def run_console(services: Services, user: str) -> None:

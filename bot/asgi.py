@@ -21,4 +21,5 @@ def worker_app() -> Starlette:
     settings = load_settings()
     configure_logging(settings.log_level)
     services = Services.from_settings(settings)
-    return web_app(services, configured_channels(services, leader=False), with_scheduler=False)
+    return web_app(services, configured_channels(services, leader=False), with_scheduler=False,
+                   host=settings.host)

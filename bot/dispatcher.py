@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from bot.metrics import record_delivery
 from handlers.delivery import outbox
 from handlers.delivery.outbox import OutboxItem
 from handlers.services import Services
@@ -84,18 +85,22 @@ class Dispatcher:
     def backoff(self, attempts: int) -> float:
         return min(self.max_backoff, self.base_backoff * 2 ** max(0, attempts - 1))
 
-    def _record(self, item: OutboxItem, result: SendResult, now: datetime, not_before: datetime | None = None) -> None:
+    def _record(self, item: OutboxItem, result: SendResult, now: datetime, not_before: datetime | None = None) -> str:
+        """Record what became of the row; returns it in a word (sent, failed, retry)."""
         throttled = isinstance(result, RetryLater) and result.after is not None
         if isinstance(result, Sent):
             outbox.record_sent(self.services, item, now)
-        elif isinstance(result, GiveUp) or (item.attempts >= self.max_attempts and not throttled):
+            return "sent"
+        if isinstance(result, GiveUp) or (item.attempts >= self.max_attempts and not throttled):
             log.warning("outbox row %s (%s) failed for good: %s", item.id, item.channel, result.error)
             outbox.record_failed(self.services, item, now, result.error)
+            return "failed"
         else:
             # A platform's "wait N seconds" (429, a robot's quota) is not a failure: it uses no attempt.
             wait = result.after if throttled else self.backoff(item.attempts)
             retry_at = max(now + timedelta(seconds=wait), not_before or now)
             outbox.record_retry(self.services, item, retry_at, result.error, refund_attempt=throttled)
+            return "retry"
 
     async def run_once(self) -> int:
         """Deliver what is due now; returns how many rows were attempted."""
@@ -119,5 +124,5 @@ class Dispatcher:
             recorded_at = self.services.clock.now()
             if isinstance(result, RetryLater) and result.after is not None:
                 held[chat] = (result, recorded_at + timedelta(seconds=result.after))
-            await asyncio.to_thread(self._record, item, result, recorded_at)
+            record_delivery(item.channel, await asyncio.to_thread(self._record, item, result, recorded_at))
         return len(items)

@@ -1,4 +1,4 @@
-"""The ASGI web application (Starlette): platform webhooks and /healthz."""
+"""The ASGI web application (Starlette): platform webhooks, APIs, /healthz (and /metrics when it is on)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
@@ -23,6 +24,7 @@ def create_web_app(
     *,
     on_startup: Sequence[Hook] = (),
     on_shutdown: Sequence[Hook] = (),
+    middleware: Sequence[Middleware] = (),
 ) -> Starlette:
     async def healthz(request: Request) -> JSONResponse:
         # 503 only when the database is gone: a stalled scheduler must not take web workers out of a
@@ -43,4 +45,4 @@ def create_web_app(
             for hook in reversed(on_shutdown):
                 await hook()
 
-    return Starlette(routes=[Route("/healthz", healthz), *routes], lifespan=lifespan)
+    return Starlette(routes=[Route("/healthz", healthz), *routes], lifespan=lifespan, middleware=list(middleware))

@@ -18,11 +18,15 @@ from config.errors import ConfigError
 DEFAULT_TAXONOMY = Path(__file__).parent / "taxonomy" / "zhengzhou-2022.yaml"
 # Telegram's rule for setWebhook's secret_token: 1-256 characters A-Z, a-z, 0-9, _ and -.
 _WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+# Addresses only this machine can reach: what "listens on loopback alone" means for YIBANG_METRICS.
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
 class Settings(BaseSettings):
+    # An empty variable counts as unset: an env file with `YIBANG_TELEGRAM_TOKEN=` left blank (compose's
+    # env_file, a systemd EnvironmentFile) must not configure a platform with an empty token.
     model_config = SettingsConfigDict(
-        env_prefix="YIBANG_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="YIBANG_", env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
     )
 
     database_url: str | None = None
@@ -44,6 +48,22 @@ class Settings(BaseSettings):
     rate_burst: int = Field(10, ge=1)
     # Closed cases older than this lose their personal data at `yibang purge`.
     retention_days: int = Field(180, ge=1)
+    # The public https address of the service (https://yibang.example.org): Open311's discovery names it.
+    public_url: str | None = None
+
+    # Open311 GeoReport v2 for city systems, under /open311/v2/ of the web app (off unless turned on).
+    open311: bool = False
+    # When set, every Open311 request must name this jurisdiction_id; an endpoint for one city needs none.
+    open311_jurisdiction: str | None = None
+    # Per API key: requests a minute, and how many may come at once.
+    open311_rate_per_minute: float = Field(60, gt=0)
+    open311_rate_burst: int = Field(20, ge=1)
+
+    # /metrics in the Prometheus format: true, false, or unset = on only while the web app listens on
+    # loopback alone (a public address needs it turned on on purpose, and kept from the reverse proxy).
+    metrics: bool | None = None
+    # `yibang scheduler` (and `yibang run` without a web app) serve /metrics on this port when it is set.
+    metrics_port: int | None = Field(None, ge=0, le=65535)
 
     telegram_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"
@@ -118,6 +138,12 @@ class Settings(BaseSettings):
     @property
     def wecom_configured(self) -> bool:
         return self.wecom_webhook_url is not None
+
+    def metrics_enabled(self, host: str) -> bool:
+        """Whether /metrics is served by a process listening on `host` (see `metrics`)."""
+        if self.metrics is not None:
+            return self.metrics
+        return host in LOOPBACK_HOSTS
 
     def resolved_database_url(self) -> str:
         if self.database_url:

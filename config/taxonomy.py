@@ -74,6 +74,14 @@ class Category(_Strict):
     bias: float = 0.0
 
 
+class Service(_Strict):
+    """A category as city systems see it through Open311 (GeoReport v2's service list)."""
+
+    # The stable ASCII service_code city systems file under: never change one that is in use.
+    code: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
+    group: str = ""
+
+
 class CategoryThresholds(_Strict):
     # The best category wins only when all pass; otherwise the case goes to the fallback category and is
     # flagged for a person to categorise.
@@ -233,6 +241,8 @@ class Taxonomy(_Strict):
     urgency: Urgency
     districts: Districts
     departments: list[Department] = Field(default_factory=list)
+    # category -> its Open311 service (code, group); when given, every category needs one.
+    services: dict[str, Service] = Field(default_factory=dict)
     promise: dict[str, Promise]
     dialogue: Dialogue = Dialogue()
     revisit: Revisit = Revisit()
@@ -255,6 +265,16 @@ class Taxonomy(_Strict):
             for dist in dept.districts:
                 if dist not in districts:
                     raise ValueError(f"departments.{dept.name}.districts: unknown district '{dist}'")
+        if self.services:
+            for name in self.services:
+                if name not in names:
+                    raise ValueError(f"services.{name}: unknown category")
+            for name in names:
+                if name not in self.services:
+                    raise ValueError(f"services: no service code for category '{name}'")
+            codes = [service.code for service in self.services.values()]
+            if len(set(codes)) != len(codes):
+                raise ValueError("services: a service code appears twice")
         for level in (self.urgency.urgent, self.urgency.normal):
             if level not in self.promise:
                 raise ValueError(f"promise: no deadlines for urgency '{level}'")

@@ -221,6 +221,31 @@ class Texts(BaseModel):
     # a staff card longer than a WeCom robot message may be
     wecom_truncated: str
 
+    # open311: what city systems read (the notice on a new request, the timeline, errors in GeoReport
+    # v2's shape), and what staff are told when a request's citizen is to be told by phone
+    open311_service_notice: str
+    open311_problem_address: str
+    open311_event_received: str
+    open311_phone_call_reason: str
+    open311_staff_phone_call: str
+    open311_contact: str
+    open311_key_service: str
+    open311_error_key: str
+    open311_error_missing: str
+    open311_error_field: str
+    open311_error_service_code: str
+    open311_error_location: str
+    open311_error_coordinates: str
+    open311_error_outside: str
+    open311_error_media_url: str
+    open311_error_not_found: str
+    open311_error_jurisdiction: str
+    open311_error_rate: str
+    open311_error_format: str
+    open311_error_date: str
+    open311_error_status: str
+    open311_error_body: str
+
     # timers
     # deadlines: their names, the reminder and the escalation (staff group, command centre), the timeline
     deadline_contact: str

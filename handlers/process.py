@@ -13,6 +13,7 @@ from handlers.conversation import dialogue
 from handlers.conversation.rate_limit import take_token
 from handlers.conversation.turn import IDLE, Turn
 from handlers.messages import Incoming, Outcome, Reply
+from handlers.observer import ANSWERED, DUPLICATE, FAILED, RATE_LIMITED
 from handlers.services import Services
 from storage import inbox
 from storage.conversations import lock_conversation, save_conversation
@@ -21,6 +22,17 @@ log = logging.getLogger(__name__)
 
 
 def handle(services: Services, incoming: Incoming) -> Outcome:
+    try:
+        outcome, how = _handle(services, incoming)
+    except Exception:
+        services.observer.message_handled(incoming.channel, FAILED)
+        raise
+    services.observer.message_handled(incoming.channel, how)
+    return outcome
+
+
+def _handle(services: Services, incoming: Incoming) -> tuple[Outcome, str]:
+    """The outcome, and how handling ended (handlers/observer.py), once the transaction has committed."""
     cipher = services.cipher
     with services.db.transaction() as session:
         now = services.clock.now()
@@ -29,7 +41,7 @@ def handle(services: Services, incoming: Incoming) -> Outcome:
         seen, stored = inbox.seen(session, incoming.channel, incoming.message_id)
         if seen:
             earlier = cipher.decrypt_json(stored) or []
-            return Outcome([Reply.from_dict(item) for item in earlier], duplicate=True)
+            return Outcome([Reply.from_dict(item) for item in earlier], duplicate=True), DUPLICATE
         allowed, conversation.rate_tokens = take_token(
             conversation.rate_tokens,
             conversation.rate_at,
@@ -39,7 +51,7 @@ def handle(services: Services, incoming: Incoming) -> Outcome:
         )
         conversation.rate_at = now
         if not allowed:
-            return _slow_down(services, session, conversation, incoming, now)
+            return _slow_down(services, session, conversation, incoming, now), RATE_LIMITED
         turn = Turn(
             services=services,
             session=session,
@@ -56,7 +68,7 @@ def handle(services: Services, incoming: Incoming) -> Outcome:
             session, incoming.channel, incoming.message_id, now, cipher.encrypt_json([r.to_dict() for r in replies])
         )
     log.debug("handled %s message on %s: %d replies", incoming.kind, incoming.channel, len(replies))
-    return Outcome(replies)
+    return Outcome(replies), ANSWERED
 
 
 def _slow_down(services: Services, session, conversation, incoming: Incoming, now) -> Outcome:

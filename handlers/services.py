@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from functools import cached_property, lru_cache
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 from classifier import Classification
 from config import Settings, Taxonomy, load_taxonomy
 from handlers.clock import Clock, SystemClock
+from handlers.observer import NoObserver, Observer
 from storage import Database, FieldCipher
 from storage.encryption import secret_keys
 
@@ -42,6 +44,8 @@ class Services:
     db: Database
     cipher: FieldCipher
     clock: Clock = field(default_factory=SystemClock)
+    # who is told what the handlers do (bot/metrics.py when metrics are on)
+    observer: Observer = field(default_factory=NoObserver)
 
     def __post_init__(self) -> None:
         # One problem text is read at the problem step, for the summary and at filing; a verdict is
@@ -49,7 +53,10 @@ class Services:
         self.classify = lru_cache(maxsize=VERDICT_CACHE_SIZE)(self._classify)
 
     def _classify(self, text: str) -> Classification:
-        return self.classifier.classify(text)
+        started = time.perf_counter()
+        verdict = self.classifier.classify(text)
+        self.observer.classified(time.perf_counter() - started)
+        return verdict
 
     @property
     def classifier(self) -> CaseClassifier:

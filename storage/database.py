@@ -12,7 +12,7 @@ import fcntl
 import logging
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 from pathlib import Path
@@ -74,6 +74,26 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 _REVISION = re.compile(r'^(down_revision|revision)\s*=\s*["\']?([\w]+|None)["\']?', re.MULTILINE)
+
+
+_AFTER_COMMIT = "yibang_after_commit"
+
+
+def after_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Run `callback` once this session's transaction (a `Database.transaction()`) has committed.
+
+    For what must only count what really happened, such as metrics; never for anything that must not be
+    lost (that is a row in the transaction itself). A rolled-back transaction runs none.
+    """
+    session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+def _run_after_commit(callbacks: list[Callable[[], None]]) -> None:
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception:  # the transaction is committed; a counter must not turn it into an error
+            log.exception("an after-commit callback failed")
 
 
 def head_revision() -> str:
@@ -144,17 +164,22 @@ class Database:
         what the message's statements take. PostgreSQL keeps the pool, which also replaces connections
         the server dropped, and runs many writers at once.
         """
+        callbacks: list[Callable[[], None]] = []
         if not self.is_sqlite:
             with _counted(), self._sessions() as session, session.begin():
+                session.info[_AFTER_COMMIT] = callbacks
                 yield session
+            _run_after_commit(callbacks)
             return
         with _counted(), self._sqlite_writer() as connection, connection.begin():
             session = Session(bind=connection, expire_on_commit=False, join_transaction_mode="rollback_only")
+            session.info[_AFTER_COMMIT] = callbacks
             try:
                 yield session
                 session.flush()
             finally:
                 session.close()
+        _run_after_commit(callbacks)
 
     @contextlib.contextmanager
     def _sqlite_writer(self) -> Iterator[Connection]:

@@ -69,7 +69,11 @@ class Case(Base):
     )
     merged_into: Mapped[Case | None] = relationship(remote_side=[id])
 
-    __table_args__ = (Index("ix_cases_citizen", "channel", "user_key"),)
+    __table_args__ = (
+        Index("ix_cases_citizen", "channel", "user_key"),
+        # the monitoring's open and overdue counts, read from the index alone at every scrape
+        Index("ix_cases_open_figures", "status", "urgency", "resolve_due", "contact_due", "contacted_at"),
+    )
 
 
 class CaseEvent(Base):
@@ -210,3 +214,26 @@ class CaseFollower(Base):
         UniqueConstraint("case_id", "channel", "user_key", name="uq_case_follower"),
         Index("ix_case_followers_citizen", "channel", "user_key"),
     )
+
+
+class Open311Key(Base):
+    """An API key a city system files Open311 requests with.
+
+    Only the key's SHA-256 is kept: the key is shown once, when it is made, and a copy of the database
+    opens nothing. A key is a random 256-bit token, so a fast hash is as safe as a slow one here.
+    """
+
+    __tablename__ = "open311_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # the key's first characters, so an operator can tell keys apart in `key list` and in logs
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    # per-key rate limit (token bucket), on the row every keyed request already locks
+    rate_tokens: Mapped[float | None] = mapped_column(Float)
+    rate_at: Mapped[datetime | None]

@@ -109,6 +109,26 @@ def telegram_set_webhook() -> None:
     typer.echo(f"webhook set to {loaded.telegram_webhook_url}", err=True)
 
 
+@app.command()
+def health(
+    scheduler_beat: Annotated[bool, typer.Option(
+        "--scheduler", help="Also fail when the scheduler's heartbeat is stale (for the scheduler's own check).",
+    )] = False,
+) -> None:
+    """Print /healthz's report as JSON; exit 1 when the database cannot be reached (or, with --scheduler,
+    when no scheduler has run lately). For container and service-manager health checks."""
+    from handlers.health import health as report
+
+    try:
+        found = report(services(migrate=False))
+    except Exception as exc:  # the check reports, it does not crash
+        print_json({"status": "error", "database": type(exc).__name__})
+        raise typer.Exit(1) from None
+    print_json(found)
+    if scheduler_beat and found["scheduler"]["stale"]:
+        raise typer.Exit(1)
+
+
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Apply the migrations (also done at every start)."""

@@ -12,9 +12,10 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
+from bot.http_body import BadRequest, read_body
 from bot.runner import within_budget
 from bot.wechat.envelope import Envelope, Signed
 from bot.wechat.incoming import to_incoming
@@ -33,27 +34,6 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024
 # WeChat's "received, nothing to say now": it neither shows anything nor retries.
 SUCCESS = "success"
-
-
-class BadRequest(Exception):
-    """The body cannot be a WeChat message (empty, too large)."""
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > limit):
-        raise BadRequest("body too large")
-    body = bytearray()
-    try:
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > limit:
-                raise BadRequest("body too large")
-    except ClientDisconnect:
-        raise BadRequest("the client went away mid-body") from None
-    if not body.strip():
-        raise BadRequest("empty body")
-    return bytes(body)
 
 
 class WeChatCallback:

@@ -19,6 +19,9 @@ from storage.models import Case
 
 CITIZEN = "citizen"
 SYSTEM = "system"
+# The chat of a citizen who gave no way to be told (an Open311 request without a phone number): public
+# events are on the timeline, and in what Open311 shows of the case, but nothing is pushed.
+NOT_TOLD = "-"
 
 
 def add_event(
@@ -47,6 +50,8 @@ def add_event(
         recipients = [(case.channel, case.chat_key)]
         recipients += [(follower.channel, follower.chat_key) for follower in cases.followers_of(session, case)]
         for channel, chat_key in recipients:
+            if chat_key == NOT_TOLD:
+                continue
             outbox.enqueue(
                 session,
                 channel=channel,

@@ -48,9 +48,11 @@ def gone(services: Services, channel: str, user_key: str) -> None:
         mark_unreachable(session, channel, user_key, services.clock.now())
 
 
-def flag_for_phone_call(services: Services, case_id: int, text: str, reason: str, *, push_id: int) -> None:
-    """No channel reaches the citizen any more: the case is flagged, the timeline says why, and staff are
-    told once per undeliverable push (`push_id`: its outbox row)."""
+def flag_for_phone_call(services: Services, case_id: int, text: str, reason: str, *, push_id: int,
+                        staff_notice: str = "wechat_staff_phone_call") -> None:
+    """No channel reaches the citizen any more (or, for an Open311 request, the phone is their channel): the
+    case is flagged, the timeline says why, and staff are told once per push (`push_id`: its outbox row)
+    in the words of the taxonomy's `staff_notice` text."""
     texts = services.taxonomy.texts
     cipher = services.cipher
     now = services.clock.now()
@@ -60,7 +62,7 @@ def flag_for_phone_call(services: Services, case_id: int, text: str, reason: str
             return
         case.needs_phone_call = True
         add_event(session, case, kind=PHONE_CALL_NEEDED, actor=SYSTEM, at=now, text=reason)
-        notice = texts.wechat_staff_phone_call.format(
+        notice = getattr(texts, staff_notice).format(
             number=case.number,
             reason=reason,
             name=mask_name(cipher.decrypt(case.name_enc)) or texts.masked_none,

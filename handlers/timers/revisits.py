@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from handlers.cases.actions import Actor, CaseDesk
 from handlers.cases.states import Status
-from handlers.cases.timeline import SYSTEM, add_event, change_status
+from handlers.cases.timeline import NOT_TOLD, SYSTEM, add_event, change_status
 from handlers.conversation.dialogue import MENU
 from handlers.conversation.revisit_answers import REVISIT, STEPS, answer_labels, question
 from handlers.conversation.turn import IDLE
@@ -97,16 +97,18 @@ def _prompt(session: Session, services: Services, case_id: int, now: datetime, r
     texts = services.taxonomy.texts
     case.revisit_sent_at = now
     add_event(session, case, kind="revisit_sent", actor=SYSTEM, at=now, text=texts.event_revisit_sent)
-    outbox.enqueue(
-        session,
-        channel=case.channel,
-        target=case.chat_key,
-        payload=payloads.citizen_update(services.cipher, question(texts, case), answer_labels(texts)),
-        # one question per resolution: a case reopened and resolved again is asked again
-        dedupe_key=f"revisit:{case.id}:{int(case.revisit_due_at.timestamp())}",
-        now=now,
-        case_id=case.id,
-    )
+    # A citizen who gave no way to be told is not asked; the case closes unanswered in due time.
+    if case.chat_key != NOT_TOLD:
+        outbox.enqueue(
+            session,
+            channel=case.channel,
+            target=case.chat_key,
+            payload=payloads.citizen_update(services.cipher, question(texts, case), answer_labels(texts)),
+            # one question per resolution: a case reopened and resolved again is asked again
+            dedupe_key=f"revisit:{case.id}:{int(case.revisit_due_at.timestamp())}",
+            now=now,
+            case_id=case.id,
+        )
     _move_conversation(services, conversation, REVISIT, {"case": case.number}, now,
                        expires_at=now + services.taxonomy.revisit.close_after)
     result.prompted += 1
