@@ -74,7 +74,16 @@ class Texts(BaseModel):
     # non-text messages
     empty_text: str
     media_not_supported: str
-    photo_received: str
+    # photos and files: received (attached when the request is filed), attached to an open case, refused at
+    # once, or refused later (pushed: {time} the citizen sent it) once the content was checked
+    attachment_received: str
+    attachment_attached: str
+    attachment_too_large: str
+    attachment_not_accepted: str
+    attachment_limit: str
+    attachment_refused_too_large: str
+    attachment_refused_not_accepted: str
+    attachment_refused_unreachable: str
     voice_unrecognised: str
     location_matched: str
     location_unmatched: str
@@ -104,6 +113,8 @@ class Texts(BaseModel):
     staff_card_urgent_line: str
     staff_danger_alert: str
     staff_supplement: str
+    # the caption of a case's photos and files in the staff channels
+    staff_attachments: str
     masked_none: str
     # staff workflow: what the citizen is told of each public step
     citizen_assigned: str
@@ -146,6 +157,8 @@ class Texts(BaseModel):
     wechat_unreachable_template_failed: str
     # a staff card longer than a WeCom robot message may be
     wecom_truncated: str
+    # after the line naming a case's photos: files the robot cannot pass on
+    wecom_attachments_elsewhere: str
 
     # timers
     # deadlines: their names, the reminder and the escalation (staff group, command centre), the timeline

@@ -22,7 +22,7 @@ PG_URL = os.environ.get("YIBANG_TEST_DATABASE_URL")
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 TABLES = (
     "case_events", "outbox", "inbox", "conversations", "case_counters", "staff_members", "shared_values",
-    "case_followers", "cases",
+    "case_followers", "attachments", "cases",
 )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import insert
 
+from handlers.attachments import records as attachments
 from handlers.cases.states import Status
 from handlers.cases.timeline import CITIZEN
 from handlers.conversation.turn import Turn
@@ -53,7 +54,6 @@ def file_case(turn: Turn) -> str:
         "urgent": urgent,
         "evidence": classification.evidence(),
         "problem": slots["problem"],
-        "attachments": list(slots.get("attachments", [])),
         "status": Status.RECEIVED.value,
         "created_at": now,
         "updated_at": now,
@@ -80,6 +80,9 @@ def file_case(turn: Turn) -> str:
         },
     )
     staff_notices.announce_case(turn.session, services, case_id, now, urgent=urgent)
+    # after the card, so the photos received during the form reply to it
+    attachments.attach(turn.session, services, slots.get("attachments", []), case_id=case_id,
+                       channel=conversation.channel, user_key=conversation.user_key, now=now)
 
     # Saved for next time: a returning citizen is offered this contact.
     conversation.contact_name_enc = values["name_enc"]

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from handlers.attachments.retention import erase_for_case
 from handlers.cases.timeline import SYSTEM, add_event
 from storage.encryption import redact_phones
 from storage.models import Case, CaseFollower
@@ -24,9 +25,12 @@ class PrivacyReport:
     cases: int = 0
     conversations: int = 0
     inbox: int = 0
+    # photos and files deleted from the media store (purge, erase) or resealed (rekey)
+    files: int = 0
 
     def as_dict(self) -> dict[str, int]:
-        return {"cases": self.cases, "conversations": self.conversations, "inbox": self.inbox}
+        return {"cases": self.cases, "conversations": self.conversations, "inbox": self.inbox,
+                "files": self.files}
 
 
 def anonymise_case(session: Session, case: Case, now: datetime, *, reason: str, drop_problem: bool) -> None:
@@ -35,7 +39,7 @@ def anonymise_case(session: Session, case: Case, now: datetime, *, reason: str, 
     case.phone_index = None
     case.user_key = ANONYMOUS
     case.chat_key = ANONYMOUS
-    case.attachments = []
+    erase_for_case(session, case.id)
     case.problem = "［应市民要求已删除］" if drop_problem else redact_phones(case.problem)
     for event in case.events:
         if event.kind == "supplement":

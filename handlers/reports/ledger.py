@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import insert, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, selectinload, undefer
 
 from handlers.services import Services
 from handlers.wording import status_label
@@ -21,6 +21,7 @@ from storage.models import Case, CaseEvent
 COLUMNS: tuple[str, ...] = (
     "编号", "受理时间", "渠道", "区县", "类别", "紧急程度", "状态", "承办部门", "联系人", "联系电话", "问题描述",
     "联系时限", "联系时间", "联系按时", "办结时限", "办结时间", "办结按时", "反馈时限", "办理结果", "满意度", "合并到",
+    "附件",
 )
 
 
@@ -39,7 +40,8 @@ def _met(due: datetime, done: datetime | None, now: datetime) -> str:
 
 
 def select_cases(session: Session, services: Services, wanted: LedgerFilter) -> list[Case]:
-    statement = select(Case).options(selectinload(Case.merged_into)).order_by(Case.created_at, Case.id)
+    statement = (select(Case).options(selectinload(Case.merged_into), undefer(Case.attachment_count))
+                 .order_by(Case.created_at, Case.id))
     if wanted.start is not None:
         statement = statement.where(Case.created_at >= _midnight(services, wanted.start))
     if wanted.end is not None:
@@ -87,6 +89,7 @@ def ledger_rows(services: Services, cases: Sequence[Case], *, reveal: bool) -> I
             case.result or "",
             case.satisfaction or "",
             case.merged_into.number if case.merged_into is not None else "",
+            case.attachment_count,
         ]
 
 
