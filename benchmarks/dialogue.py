@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from classifier import get_classifier  # noqa: E402
 from config import Settings, load_taxonomy  # noqa: E402
-from handlers.messages import TEXT, Incoming  # noqa: E402
+from handlers.messages import Incoming, IncomingKind  # noqa: E402
 from handlers.process import handle  # noqa: E402
 from handlers.services import Services  # noqa: E402
 from storage import Database, FieldCipher  # noqa: E402
@@ -90,7 +90,7 @@ def dialogue_turns(directory: Path, citizens: int) -> dict[str, float]:
     for citizen in range(citizens):
         script = ["我要求助", f"市民{citizen}", f"139{citizen:08d}", rng.choice(DISTRICTS), rng.choice(PROBLEMS), "1"]
         for step, text in enumerate(script):
-            incoming = Incoming("console", f"c{citizen}", f"c{citizen}", f"{citizen}-{step}", TEXT,
+            incoming = Incoming("console", f"c{citizen}", f"c{citizen}", f"{citizen}-{step}", IncomingKind.TEXT,
                                 datetime.now(UTC), text)
             t0 = time.perf_counter()
             handle(services, incoming)

@@ -10,16 +10,14 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Iterable
-from datetime import timedelta
 from typing import TextIO
 
 from bot.dispatcher import Dispatcher
-from handlers.delivery.payloads import opened
-from handlers.messages import TEXT, Incoming, Reply
+from handlers.delivery.outbox import take_pushes
+from handlers.messages import Incoming, IncomingKind
 from handlers.process import handle
 from handlers.services import Services
 from handlers.wording import numbered
-from storage import outbox
 
 CHANNEL = "console"
 
@@ -41,7 +39,7 @@ class ConsoleChat:
             user_key=self.user,
             chat_key=self.user,
             message_id=uuid.uuid4().hex,
-            kind=TEXT,
+            kind=IncomingKind.TEXT,
             at=self.services.clock.now(),
             text=line,
         )
@@ -54,15 +52,8 @@ class ConsoleChat:
 
     def deliver_pushes(self) -> None:
         """Print what was queued for this citizen (staff updates, revisits) and mark it sent."""
-        now = self.services.clock.now()
-        with self.services.db.transaction() as session:
-            rows = outbox.claim_due(
-                session, now, channels={CHANNEL}, limit=20, lease=timedelta(minutes=5), target=self.user
-            )
-            for row in rows:
-                payload = opened(self.services.cipher, row.payload)
-                self.say(numbered(self.services.taxonomy, Reply.from_dict(payload)))
-                outbox.mark_sent(session, row.id, now)
+        for reply in take_pushes(self.services, CHANNEL, self.user):
+            self.say(numbered(self.services.taxonomy, reply))
 
     def run(self, lines: Iterable[str], *, interactive: bool) -> None:
         if interactive:

@@ -1,4 +1,4 @@
-"""Delivers the outbox: staff cards, pushes to citizens, alerts (DESIGN §3 step 4, §6).
+"""Delivers the outbox: staff cards, pushes to citizens, alerts.
 
 Rows are claimed in a short transaction, sent outside it, and their result recorded: sent; retried
 with exponential backoff (or when the platform says, as Telegram's 429 retry_after); or failed for a
@@ -11,35 +11,14 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
-from handlers.delivery.payloads import opened
+from handlers.delivery import outbox
+from handlers.delivery.outbox import OutboxItem
 from handlers.services import Services
-from storage import outbox
-from storage.encryption import FieldCipher
-from storage.models import OutboxMessage
+from handlers.staff.notices import message_for_staff
 
 log = logging.getLogger(__name__)
-
-# Channels whose rows wait for their own process (a terminal chat) rather than a dispatcher.
-SELF_DELIVERED = frozenset({"console"})
-
-
-@dataclass(frozen=True)
-class OutboxItem:
-    """A claimed row, detached from its session so sending needs no database."""
-
-    id: int
-    channel: str
-    target: str
-    payload: dict[str, Any]
-    case_id: int | None
-    attempts: int
-
-    @classmethod
-    def of(cls, row: OutboxMessage, cipher: FieldCipher) -> OutboxItem:
-        """The row as a sender reads it: a sealed payload is opened here, just before sending."""
-        return cls(row.id, row.channel, row.target, opened(cipher, row.payload), row.case_id, row.attempts)
 
 
 @dataclass(frozen=True)
@@ -77,22 +56,9 @@ class LogSender:
         self._log = logging.getLogger("yibang.staff")
 
     async def send(self, item: OutboxItem) -> SendResult:
-        self._log.info("%s", render_staff_text(self._services, item))
+        text, _ = await asyncio.to_thread(message_for_staff, self._services, item)
+        self._log.info("%s", text)
         return Sent()
-
-
-def render_staff_text(services: Services, item: OutboxItem) -> str:
-    """The text of a staff row: a case card rendered from the case as it is now, or the row's own text
-    (a notice, an escalation, the daily report — whose chart, payload "image", a sender may add as a photo)."""
-    from handlers.staff.notices import render_card
-    from storage.models import Case
-
-    if item.payload.get("kind") in ("case_card", "case_card_update") and item.case_id is not None:
-        with services.db.reading() as session:
-            case = session.get(Case, item.case_id)
-            if case is not None:
-                return render_card(services, case)
-    return str(item.payload.get("text", ""))
 
 
 class Dispatcher:
@@ -118,30 +84,24 @@ class Dispatcher:
     def backoff(self, attempts: int) -> float:
         return min(self.max_backoff, self.base_backoff * 2 ** max(0, attempts - 1))
 
-    def _claim(self, now: datetime) -> list[OutboxItem]:
-        with self.services.db.transaction() as session:
-            outbox.mark_undeliverable(session, now, configured=set(self.senders) | SELF_DELIVERED)
-            rows = outbox.claim_due(session, now, channels=self.senders, limit=self.batch, lease=self.lease)
-            return [OutboxItem.of(row, self.services.cipher) for row in rows]
-
     def _record(self, item: OutboxItem, result: SendResult, now: datetime, not_before: datetime | None = None) -> None:
-        with self.services.db.transaction() as session:
-            throttled = isinstance(result, RetryLater) and result.after is not None
-            if isinstance(result, Sent):
-                outbox.mark_sent(session, item.id, now)
-            elif isinstance(result, GiveUp) or (item.attempts >= self.max_attempts and not throttled):
-                log.warning("outbox row %s (%s) failed for good: %s", item.id, item.channel, result.error)
-                outbox.mark_failed(session, item.id, now, result.error)
-            else:
-                # A platform's "wait N seconds" (429, a robot's quota) is not a failure: it uses no attempt.
-                wait = result.after if throttled else self.backoff(item.attempts)
-                retry_at = max(now + timedelta(seconds=wait), not_before or now)
-                outbox.mark_retry(session, item.id, retry_at, result.error, refund_attempt=throttled)
+        throttled = isinstance(result, RetryLater) and result.after is not None
+        if isinstance(result, Sent):
+            outbox.record_sent(self.services, item, now)
+        elif isinstance(result, GiveUp) or (item.attempts >= self.max_attempts and not throttled):
+            log.warning("outbox row %s (%s) failed for good: %s", item.id, item.channel, result.error)
+            outbox.record_failed(self.services, item, now, result.error)
+        else:
+            # A platform's "wait N seconds" (429, a robot's quota) is not a failure: it uses no attempt.
+            wait = result.after if throttled else self.backoff(item.attempts)
+            retry_at = max(now + timedelta(seconds=wait), not_before or now)
+            outbox.record_retry(self.services, item, retry_at, result.error, refund_attempt=throttled)
 
     async def run_once(self) -> int:
         """Deliver what is due now; returns how many rows were attempted."""
         now = self.services.clock.now()
-        items = await asyncio.to_thread(self._claim, now)
+        items = await asyncio.to_thread(outbox.claim_due, self.services, now, channels=self.senders,
+                                        limit=self.batch, lease=self.lease)
         # A chat the platform told us to wait for: its later rows wait with it, in their order, unsent.
         held: dict[tuple[str, str], tuple[RetryLater, datetime]] = {}
         for item in items:

@@ -13,8 +13,9 @@ import asyncio
 import logging
 from typing import Protocol
 
-from bot.dispatcher import GiveUp, OutboxItem, RetryLater, SendResult, Sent
+from bot.dispatcher import GiveUp, RetryLater, SendResult, Sent
 from handlers.attachments import content, downloads
+from handlers.delivery.outbox import OutboxItem
 from handlers.services import Services
 
 log = logging.getLogger(__name__)

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
 from collections.abc import Callable
 from dataclasses import asdict, is_dataclass
 from datetime import date, datetime, timedelta
@@ -29,16 +27,14 @@ from handlers.services import Services
 from handlers.timers import daily_report
 from handlers.timers.dead_letters import sweep_dead_letters
 from handlers.timers.deadlines import sweep_deadlines
+from handlers.timers.heartbeat import beat
 from handlers.timers.revisits import sweep_revisits
-from storage.heartbeat import record_heartbeat
-from storage.sweep_lock import try_sweep_lock
 
 log = logging.getLogger(__name__)
 
 SWEEP_EVERY = timedelta(minutes=1)
 # Three missed sweeps and /healthz may call the scheduler dead.
 HEARTBEAT_STALE_AFTER = SWEEP_EVERY * 3
-REPORT_SWEEP = "daily-report"
 
 
 def reports_dir(services: Services) -> Path:
@@ -55,25 +51,17 @@ def send_daily_report(services: Services, now: datetime) -> bool:
     The chart is drawn outside any transaction (it takes a moment); two processes drawing the same day
     write the same picture, and only one queues the rows.
     """
-    day = daily_report.due_day(services, now)
-    if day is None:
+    report = daily_report.due_report(services, now)
+    if report is None:
         return False
-    with services.db.reading() as session:
-        if daily_report.is_queued(session, day):
-            return False
-        report = daily_report.compose(session, services, day)
     taxonomy = services.taxonomy
-    image = _draw(report, taxonomy.texts, taxonomy.platform, chart_path(reports_dir(services), day))
-    with services.db.transaction() as session:
-        if not try_sweep_lock(session, REPORT_SWEEP):
-            return False
-        return daily_report.queue(session, services, report, image, now) > 0
+    image = _draw(report, taxonomy.texts, taxonomy.platform, chart_path(reports_dir(services), report.stats.day))
+    return daily_report.send(services, report, image, now)
 
 
 def write_report_files(services: Services, day: date, directory: Path) -> tuple[Path, Path]:
     """`yibang report`: the day's report text and chart as files, sent to nobody."""
-    with services.db.reading() as session:
-        report = daily_report.compose(session, services, day)
+    report = daily_report.report_of_day(services, day)
     directory.mkdir(parents=True, exist_ok=True)
     text_path = directory / f"report-{day.isoformat()}.txt"
     text_path.write_text(report.text + "\n", encoding="utf-8")
@@ -117,7 +105,7 @@ def sweep_jobs(services: Services) -> list[PeriodicJob]:
                     IntervalTrigger(seconds=SWEEP_EVERY.total_seconds()), start_now=True),
         PeriodicJob("dead-letter-sweep", _job(services, "dead-letter-sweep", sweep_dead_letters),
                     IntervalTrigger(seconds=SWEEP_EVERY.total_seconds()), start_now=True),
-        PeriodicJob("daily-report", _job(services, REPORT_SWEEP, send_daily_report),
+        PeriodicJob("daily-report", _job(services, daily_report.SWEEP, send_daily_report),
                     CronTrigger(hour=report_time.hour, minute=report_time.minute, timezone=services.tz),
                     start_now=True),
     ]
@@ -127,9 +115,7 @@ def _job(services: Services, name: str, sweep: Callable[[Services, datetime], ob
     def run() -> None:
         now = services.clock.now()
         outcome = sweep(services, now)
-        with services.db.transaction() as session:
-            record_heartbeat(session, now, HEARTBEAT_STALE_AFTER,
-                             {"job": name, "at": now.isoformat(), "host": socket.gethostname(), "pid": os.getpid()})
+        beat(services, name, now, HEARTBEAT_STALE_AFTER)
         log.debug("%s: %s", name, _plain(outcome))
 
     async def body() -> None:

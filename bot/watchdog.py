@@ -14,7 +14,7 @@ import logging
 from bot.dispatcher import Dispatcher
 from handlers.health import scheduler_beat
 from handlers.services import Services
-from handlers.staff.notices import tell_staff
+from handlers.timers.heartbeat import tell_staff_of_stall
 
 log = logging.getLogger(__name__)
 
@@ -34,20 +34,9 @@ class SchedulerWatchdog:
         beat = await asyncio.to_thread(scheduler_beat, self.services, now)
         if not beat.stale:
             return False
-        await asyncio.to_thread(self._tell_staff, beat.last)
+        await asyncio.to_thread(tell_staff_of_stall, self.services, beat.last)
         await self.dispatcher.run_once()
         return True
-
-    def _tell_staff(self, last) -> None:
-        now = self.services.clock.now()
-        minutes = int((now - last).total_seconds() // 60) if last else 0
-        text = self.services.taxonomy.texts.staff_scheduler_stalled.format(
-            minutes=minutes, last=f"{self.services.local(last):%m-%d %H:%M}" if last else "从未运行"
-        )
-        stall = last.isoformat() if last else "never"
-        with self.services.db.transaction() as session:
-            if tell_staff(session, self.services, text, dedupe_key=f"scheduler-stalled:{stall}", now=now):
-                log.warning("the scheduler's heartbeat is stale (last %s): staff told", stall)
 
     async def _run(self) -> None:
         while True:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from config.errors import ConfigError
 from config.texts import Texts
@@ -43,6 +43,10 @@ def parse_duration(value: Any) -> timedelta:
     if not match:
         raise ValueError(f"'{value}' is not a duration like 30m, 1h or 1d")
     return timedelta(**{_UNITS[match.group(2)]: float(match.group(1))})
+
+
+# A span of time as the taxonomy writes it: "30m", "1h", "7h", "1d", or a number of minutes.
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 
 
 class _Strict(BaseModel):
@@ -164,16 +168,11 @@ class Department(_Strict):
 class Promise(_Strict):
     """The deadlines of one urgency level, counted from filing, and how early staff are reminded."""
 
-    contact: timedelta
-    resolve: timedelta
-    feedback: timedelta
+    contact: Duration
+    resolve: Duration
+    feedback: Duration
     # Staff are reminded this long before each deadline; urgent cases are reminded sooner.
-    remind_before: timedelta = timedelta(minutes=15)
-
-    @field_validator("contact", "resolve", "feedback", "remind_before", mode="before")
-    @classmethod
-    def _duration(cls, value: Any) -> timedelta:
-        return parse_duration(value)
+    remind_before: Duration = timedelta(minutes=15)
 
     @model_validator(mode="after")
     def _reminder_before_deadlines(self) -> Promise:
@@ -183,27 +182,17 @@ class Promise(_Strict):
 
 
 class Dialogue(_Strict):
-    conversation_ttl: timedelta = timedelta(minutes=30)
+    conversation_ttl: Duration = timedelta(minutes=30)
     name_max: int = 20
     problem_min: int = 4
     problem_max: int = 2000
-
-    @field_validator("conversation_ttl", mode="before")
-    @classmethod
-    def _duration(cls, value: Any) -> timedelta:
-        return parse_duration(value)
 
 
 class Revisit(_Strict):
     """回访: ask the citizen a while after 办结; close the case when they never answer."""
 
-    after: timedelta = timedelta(hours=2)
-    close_after: timedelta = timedelta(days=1)
-
-    @field_validator("after", "close_after", mode="before")
-    @classmethod
-    def _duration(cls, value: Any) -> timedelta:
-        return parse_duration(value)
+    after: Duration = timedelta(hours=2)
+    close_after: Duration = timedelta(days=1)
 
 
 class Commands(_Strict):

@@ -210,6 +210,7 @@ class Texts(BaseModel):
     # operations: what staff are told when delivery or the scheduler fails
     staff_dead_letter: str
     staff_scheduler_stalled: str
+    scheduler_never_ran: str
 
     # telegram
     # said when handling failed (the database is down): the citizen should send again later

@@ -9,14 +9,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
-# Incoming.kind values
-TEXT = "text"
-CONTACT = "contact"  # payload: phone, own ("1" when the contact is the sender's own)
-LOCATION = "location"  # payload: lat, lon, label (optional address text)
-MEDIA = "media"  # payload: media (photo|voice|sticker|video|document|…), file_id, recognition (voice text)
-EVENT = "event"  # payload: event (subscribe|unsubscribe|click), key
+
+class IncomingKind(StrEnum):
+    """What a message is, whatever the platform; each kind says what its payload holds."""
+
+    TEXT = "text"
+    CONTACT = "contact"  # payload: phone, own ("1" when the contact is the sender's own)
+    LOCATION = "location"  # payload: lat, lon, label (optional address text)
+    MEDIA = "media"  # payload: media (photo|voice|sticker|video|document|…), file_id, recognition (voice text)
+    EVENT = "event"  # payload: event (subscribe|unsubscribe|click), key
 
 
 @dataclass(frozen=True)
@@ -25,7 +29,7 @@ class Incoming:
     user_key: str  # stable id of the citizen on that channel
     chat_key: str  # where replies go
     message_id: str  # what dedupe keys on
-    kind: str
+    kind: IncomingKind
     at: datetime
     text: str = ""
     payload: Mapping[str, str] = field(default_factory=dict)

@@ -1,15 +1,17 @@
-"""Queries over cases: numbering, a citizen's own cases, the ledger."""
+"""Cases and their timelines: numbering, filing, events, a citizen's own cases, followers, the ledger."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from storage.dialects import core, hot, prepared
-from storage.models import Case, CaseCounter, CaseFollower
+from storage.models import Case, CaseCounter, CaseEvent, CaseFollower
+from storage.prepared import execute, hot, prepared, with_defaults
+from storage.prepared import insert as upsert
 
 # PostgreSQL: each day's numbers come from this many counter rows, so filings at the same moment do not
 # queue on one row lock (held until commit, which waits for the disk). Shard s hands out the numbers
@@ -28,7 +30,7 @@ def next_case_number(session: Session, prefix: str, day: date) -> str:
     if session.get_bind().dialect.name == "postgresql":
         number = _sharded_number(session, key)
     else:
-        number = core(session, prepared(session, "cases.next_number", _next_number), {"key": key}).scalar_one()
+        number = execute(session, prepared(session, "cases.next_number", _next_number), {"key": key}).scalar_one()
     width = max(4, len(str(number)))
     return f"{key}-{number:0{width}d}"
 
@@ -66,23 +68,74 @@ _TAKE = hot(
 
 def _sharded_number(session: Session, key: str) -> int:
     pattern = {"pattern": f"{key}#%"}
-    row = core(session, _FREE_SHARD, pattern).first()
+    row = execute(session, _FREE_SHARD, pattern).first()
     if row is None:
         # The day's first filing (make its shards), or every shard busy this instant (wait for one).
-        core(
+        execute(
             session,
             prepared(session, "cases.day_shards", _day_shards),
             [{"shard": f"{key}#{index:02d}"} for index in range(SHARDS)],
         )
-        row = core(session, _FREE_SHARD, pattern).first() or core(session, _LEAST_USED_SHARD, pattern).first()
+        row = execute(session, _FREE_SHARD, pattern).first() or execute(session, _LEAST_USED_SHARD, pattern).first()
     shard_key = row.key
-    taken = core(session, _TAKE, {"shard": shard_key}).scalar_one()
+    taken = execute(session, _TAKE, {"shard": shard_key}).scalar_one()
     shard = int(shard_key.rsplit("#", 1)[1])
     return (taken - 1) * SHARDS + shard + 1
 
 
 def _day_shards(insert):
     return insert(_counters).values(key=bindparam("shard"), last=0).on_conflict_do_nothing(index_elements=["key"])
+
+
+# Filing is the busiest write: a case and its first event go in as two prepared statements, with none of
+# the ORM's bookkeeping (nothing is loaded yet that it would have to keep in step).
+_INSERT_CASE = hot(insert(Case.__table__).returning(Case.id))
+_INSERT_EVENT = hot(insert(CaseEvent.__table__).returning(CaseEvent.id))
+
+
+def insert_case(session: Session, fields: dict[str, Any]) -> int:
+    """A new case from `fields` (columns of Case; the model's defaults fill the rest); returns its id."""
+    return execute(session, _INSERT_CASE, with_defaults(Case.__table__, fields)).scalar_one()
+
+
+def add_event(
+    session: Session,
+    case: Case | int,
+    *,
+    at: datetime,
+    kind: str,
+    actor: str,
+    public: bool = False,
+    text: str | None = None,
+    data: dict[str, Any] | None = None,
+    from_status: str | None = None,
+    to_status: str | None = None,
+) -> int:
+    """Append one line to a case's timeline; returns the event's id.
+
+    A loaded case gets the event through the ORM, so its `events` (and `updated_at`) stay in step for
+    whoever reads them later in the transaction; a case known only by its id (just filed) gets it as a
+    prepared statement.
+    """
+    fields = {"at": at, "kind": kind, "actor": actor, "public": public, "text": text, "data": data or {},
+              "from_status": from_status, "to_status": to_status}
+    if isinstance(case, int):
+        return execute(session, _INSERT_EVENT, with_defaults(CaseEvent.__table__, {"case_id": case, **fields})
+                       ).scalar_one()
+    event = CaseEvent(case=case, **fields)
+    session.add(event)
+    case.updated_at = at
+    session.flush()
+    return event.id
+
+
+def follow(session: Session, case_id: int, channel: str, user_key: str, chat_key: str, since: datetime) -> None:
+    """A citizen follows a case that is not their own (after a merge); following twice is once."""
+    session.execute(
+        upsert(session, CaseFollower.__table__)
+        .values(case_id=case_id, channel=channel, user_key=user_key, chat_key=chat_key, since=since)
+        .on_conflict_do_nothing(index_elements=["case_id", "channel", "user_key"])
+    )
 
 
 def case_by_number(session: Session, number: str, *, lock: bool = False) -> Case | None:

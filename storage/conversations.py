@@ -12,8 +12,8 @@ from datetime import datetime
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from storage.dialects import core, hot, prepared
 from storage.models import Conversation
+from storage.prepared import execute, hot, prepared
 
 table = Conversation.__table__
 
@@ -76,18 +76,18 @@ def lock_conversation(
     the row with INSERT … ON CONFLICT DO NOTHING, so two first messages at once do not collide.
     """
     key = {"channel": channel, "user_key": user_key}
-    row = core(session, _LOCKED, key).first()
+    row = execute(session, _LOCKED, key).first()
     if row is None:
-        core(session, prepared(session, "conversations.create", _create),
+        execute(session, prepared(session, "conversations.create", _create),
                         {**key, "chat_key": chat_key, "now": now})
-        row = core(session, _LOCKED, key).one()
+        row = execute(session, _LOCKED, key).one()
     state = ConversationState(*row)
     state.chat_key = chat_key
     return state
 
 
 def save_conversation(session: Session, state: ConversationState) -> None:
-    core(session, _SAVE, {"row_id": state.id, **{name: getattr(state, name) for name in _WRITABLE}})
+    execute(session, _SAVE, {"row_id": state.id, **{name: getattr(state, name) for name in _WRITABLE}})
 
 
 def find_conversation(session: Session, channel: str, user_key: str) -> Conversation | None:

@@ -29,6 +29,28 @@ MIGRATION_LOCK_ID = 0x79_69_62_61
 # How long a SQLite writer waits for another before giving up (also SQLite's own busy timeout).
 SQLITE_BUSY_SECONDS = 30
 
+# How many transactions of ours this thread is inside (a reading inside a write counts twice).
+_open = threading.local()
+
+
+def in_transaction() -> bool:
+    """Whether this thread is inside a transaction of ours.
+
+    Nothing may wait on the network there: on SQLite every other writer waits with it, on PostgreSQL its
+    row locks and its pooled connection are held the while. The tests refuse any socket use while this is
+    true, so a network call that creeps into a transaction fails the suite.
+    """
+    return getattr(_open, "depth", 0) > 0
+
+
+@contextlib.contextmanager
+def _counted() -> Iterator[None]:
+    _open.depth = getattr(_open, "depth", 0) + 1
+    try:
+        yield
+    finally:
+        _open.depth -= 1
+
 
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
@@ -123,10 +145,10 @@ class Database:
         the server dropped, and runs many writers at once.
         """
         if not self.is_sqlite:
-            with self._sessions() as session, session.begin():
+            with _counted(), self._sessions() as session, session.begin():
                 yield session
             return
-        with self._sqlite_writer() as connection, connection.begin():
+        with _counted(), self._sqlite_writer() as connection, connection.begin():
             session = Session(bind=connection, expire_on_commit=False, join_transaction_mode="rollback_only")
             try:
                 yield session
@@ -153,7 +175,7 @@ class Database:
     @contextlib.contextmanager
     def reading(self) -> Iterator[Session]:
         """A read-only view (does not take SQLite's write lock)."""
-        with self._read_sessions() as session, session.begin():
+        with _counted(), self._read_sessions() as session, session.begin():
             yield session
 
     def migrate(self) -> None:

@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from storage.dialects import insert
 from storage.models import SharedValue
+from storage.prepared import insert
 
 HEARTBEAT = "scheduler_heartbeat"
 

@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from storage.dialects import core, hot, prepared
 from storage.models import InboxMessage
+from storage.prepared import execute, hot, prepared
 
 inbox = InboxMessage.__table__
 _SEEN = hot(select(inbox.c.replies_enc).where(
@@ -33,10 +33,10 @@ def _record(insert):
 def record(session: Session, channel: str, message_id: str, at: datetime, replies_enc: str | None) -> bool:
     """Remember a handled message and the (encrypted) replies it got; False if it was already there."""
     params = {"channel": channel, "message_id": message_id, "received_at": at, "replies_enc": replies_enc}
-    return core(session, prepared(session, "inbox.record", _record), params).scalar() is not None
+    return execute(session, prepared(session, "inbox.record", _record), params).scalar() is not None
 
 
 def seen(session: Session, channel: str, message_id: str) -> tuple[bool, str | None]:
     """Whether the message was handled before, and the encrypted replies it got then."""
-    row = core(session, _SEEN, {"channel": channel, "message_id": message_id}).first()
+    row = execute(session, _SEEN, {"channel": channel, "message_id": message_id}).first()
     return (row is not None, row[0] if row is not None else None)

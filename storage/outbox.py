@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from storage.dialects import core, prepared
 from storage.models import OutboxMessage
+from storage.prepared import execute, prepared
 
 # Claimed in this order: an urgent case's card and alerts go before everything else due.
 URGENT = -1
@@ -31,7 +31,7 @@ def enqueue(
     """Add a message to send; False when one with the same dedupe key exists (it is never sent twice)."""
     params = {"channel": channel, "target": target, "payload": payload, "dedupe_key": dedupe_key,
               "case_id": case_id, "now": now, "priority": URGENT if urgent else NORMAL}
-    return core(session, prepared(session, "outbox.enqueue", _enqueue), params).scalar() is not None
+    return execute(session, prepared(session, "outbox.enqueue", _enqueue), params).scalar() is not None
 
 
 def _enqueue(insert):

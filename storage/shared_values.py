@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.dialects import insert
 from storage.models import SharedValue
+from storage.prepared import insert
 
 
 def read_shared_value(session: Session, name: str) -> SharedValue | None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+import ssl
+
 import pytest
 from sqlalchemy import text
 from support import PG_URL, TABLES, Citizen, at, drop_pg_schema, new_pg_schema
@@ -12,6 +15,7 @@ from config.settings import DEFAULT_TAXONOMY
 from handlers.clock import FrozenClock
 from handlers.services import Services
 from storage import Database, FieldCipher
+from storage.database import in_transaction
 
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
@@ -87,3 +91,37 @@ def citizen(services):
 @pytest.fixture
 def neighbour(services):
     return Citizen(services, user="u2")
+
+
+class NetworkInTransaction(AssertionError):
+    """A socket was used while this thread was inside a database transaction."""
+
+
+# Every way a Python socket reaches the network: connecting, and sending on a connection already open
+# (a keep-alive connection sends without connecting again). TLS sockets send through their own methods.
+_SOCKET_CALLS = {
+    socket.socket: ("connect", "connect_ex", "send", "sendall", "sendto", "sendmsg"),
+    ssl.SSLSocket: ("connect", "connect_ex", "send", "sendall", "sendto"),
+}
+
+
+@pytest.fixture(autouse=True)
+def no_network_in_transactions(monkeypatch):
+    """Every test fails if any code under it waits on the network inside a transaction of ours (the
+    offending call also raises, in case the code would swallow it, and is listed at the end)."""
+    made: list[str] = []
+
+    def guarded(name, original):
+        def call(self, *args, **kwargs):
+            if in_transaction():
+                made.append(f"socket.{name} to {args[0] if args else '?'}")
+                raise NetworkInTransaction(f"socket.{name} inside a database transaction")
+            return original(self, *args, **kwargs)
+
+        return call
+
+    for cls, names in _SOCKET_CALLS.items():
+        for name in names:
+            monkeypatch.setattr(cls, name, guarded(name, getattr(cls, name)))
+    yield made
+    assert not made, f"network calls inside a database transaction: {made}"

@@ -15,10 +15,11 @@ import os
 from datetime import timedelta
 
 from bot.application import periodic_jobs
-from bot.dispatcher import Dispatcher, OutboxItem, SendResult, Sent
+from bot.dispatcher import Dispatcher, SendResult, Sent
 from bot.logs import configure_logging
 from bot.scheduler import build_scheduler
 from config import load_settings
+from handlers.delivery.outbox import OutboxItem
 from handlers.services import Services
 
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import create_engine, text
 
-from handlers.messages import TEXT, Incoming, Outcome
+from handlers.messages import Incoming, IncomingKind, Outcome
 from handlers.process import handle
 from handlers.services import Services
 from handlers.wording import numbered
@@ -65,7 +65,7 @@ class Citizen:
     # seconds a person takes to type the next message (the frozen clock moves on by this much)
     pause: float = 2.0
 
-    def send(self, incoming_text: str = "", *, kind: str = TEXT, payload: dict | None = None,
+    def send(self, incoming_text: str = "", *, kind: IncomingKind = IncomingKind.TEXT, payload: dict | None = None,
              message_id: str | None = None) -> Outcome:
         if self.pause and hasattr(self.services.clock, "advance"):
             self.services.clock.advance(seconds=self.pause)

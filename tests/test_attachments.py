@@ -179,7 +179,7 @@ def test_a_photo_before_any_form_starts_one_and_is_fetched_soon(on_telegram, ser
     assert attachment.case_id is None and attachment.status == records.PENDING
     with services.db.reading() as session:
         [job] = session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "telegram-files")).all()
-    assert job.payload == {"kind": records.DOWNLOAD, "attachment_id": attachment.id}
+    assert job.payload == {"kind": "media_download", "attachment_id": attachment.id}
 
 
 def test_photos_sent_during_a_form_started_over_stay_with_it(on_telegram, services):
@@ -256,7 +256,7 @@ def test_a_fetched_photo_is_kept_sealed_and_goes_to_staff_after_the_card(on_tele
     with services.db.reading() as session:
         rows = session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "log")
                                .order_by(OutboxMessage.id)).all()
-    assert [row.payload["kind"] for row in rows] == ["case_card", records.CASE_ATTACHMENTS]
+    assert [row.payload["kind"] for row in rows] == ["case_card", "case_attachments"]
     assert rows[1].payload["attachments"] == [attachment.id] and "（1）" in rows[1].payload["text"]
 
 
@@ -278,7 +278,7 @@ def test_staff_wait_for_all_of_a_cases_photos_and_get_them_together(on_telegram,
 def staff_rows(services) -> list[OutboxMessage]:
     with services.db.reading() as session:
         return list(session.scalars(select(OutboxMessage).where(
-            OutboxMessage.payload["kind"].as_string() == records.CASE_ATTACHMENTS)))
+            OutboxMessage.payload["kind"].as_string() == "case_attachments")))
 
 
 def citizen_pushes(services) -> list[str]:

@@ -14,9 +14,11 @@ import pytest
 from sqlalchemy import select
 from support import Citizen, at
 
-from bot.dispatcher import Dispatcher, LogSender, OutboxItem, render_staff_text
+from bot.dispatcher import Dispatcher, LogSender
 from bot.sweeps import send_daily_report
 from handlers.cases.actions import Actor, CaseDesk
+from handlers.delivery.outbox import OutboxItem
+from handlers.staff.notices import message_for_staff
 from handlers.timers.deadlines import sweep_deadlines
 from handlers.timers.revisits import sweep_revisits
 from storage.models import Case, OutboxMessage
@@ -130,8 +132,8 @@ def test_every_sender_has_the_report_text_and_the_log_sender_logs_it(busy_day, c
     services = busy_day
     send_daily_report(services, services.clock.now())
     [row] = report_rows(services)
-    item = OutboxItem.of(row, services.cipher)
-    assert render_staff_text(services, item) == row.payload["text"]
+    item = OutboxItem.of(row, services)
+    assert message_for_staff(services, item) == (row.payload["text"], None)
     with caplog.at_level(logging.INFO, logger="yibang.staff"):
         asyncio.run(Dispatcher(services, [LogSender(services)]).run_once())
     assert any("日报 2022-01-10" in record.getMessage() for record in caplog.records)

@@ -25,7 +25,7 @@ from bot.telegram.limits import GROUP, OVERALL, PRIVATE, FloodControl, Window
 from bot.telegram.render import messages, split_text
 from bot.telegram.updates import edited_citizen_message, incoming_from_update
 from config import ConfigError, load_settings
-from handlers.messages import CONTACT, EVENT, LOCATION, MEDIA, TEXT, Choice, Reply
+from handlers.messages import Choice, IncomingKind, Reply
 
 ALICE = user(1001, "Alice")
 
@@ -40,7 +40,7 @@ def incoming(data: dict):
 def test_a_text_keys_on_the_update_id_and_answers_in_the_private_chat():
     update = text_update(ALICE, "我要求助")
     found = incoming(update)
-    assert (found.channel, found.kind, found.text) == ("telegram", TEXT, "我要求助")
+    assert (found.channel, found.kind, found.text) == ("telegram", IncomingKind.TEXT, "我要求助")
     assert (found.user_key, found.chat_key, found.message_id) == ("1001", "1001", str(update["update_id"]))
 
 
@@ -51,14 +51,14 @@ def test_a_deep_link_start_is_plain_start():
 
 def test_a_contact_is_own_only_when_it_is_the_senders():
     own = incoming(message_update(ALICE, **contact("+86 139 1234 5678", user_id=1001)))
-    assert own.kind == CONTACT and own.payload == {"phone": "+86 139 1234 5678", "own": "1"}
+    assert own.kind == IncomingKind.CONTACT and own.payload == {"phone": "+86 139 1234 5678", "own": "1"}
     assert incoming(message_update(ALICE, **contact("13912345678", user_id=7))).payload["own"] == "0"
     assert incoming(message_update(ALICE, **contact("13912345678", user_id=None))).payload["own"] == "0"
 
 
 def test_a_location_and_a_venue():
     found = incoming(message_update(ALICE, **location(34.8, 113.66)))
-    assert found.kind == LOCATION and found.payload == {"lat": "34.8", "lon": "113.66"}
+    assert found.kind == IncomingKind.LOCATION and found.payload == {"lat": "34.8", "lon": "113.66"}
     venue = {"venue": {"location": {"latitude": 34.8, "longitude": 113.66}, "title": "曼哈顿广场",
                        "address": "金水路"}, **location(34.8, 113.66)}
     assert incoming(message_update(ALICE, **venue)).payload["label"] == "曼哈顿广场 金水路"
@@ -66,7 +66,7 @@ def test_a_location_and_a_venue():
 
 def test_media_say_what_they_are_and_a_photo_its_largest_size():
     found = incoming(message_update(ALICE, caption="门口", **photo("big")))
-    assert found.kind == MEDIA and found.payload == {"media": "photo", "file_id": "big"} and found.text == "门口"
+    assert found.kind == IncomingKind.MEDIA and found.payload == {"media": "photo", "file_id": "big"} and found.text == "门口"
     assert incoming(message_update(ALICE, **sticker())).payload["media"] == "sticker"
     gif = {"file_id": "gif", "file_unique_id": "g", "width": 1, "height": 1, "duration": 1}
     both = {"animation": gif, "document": {"file_id": "gif", "file_unique_id": "g"}}
@@ -86,7 +86,7 @@ def test_what_is_not_a_citizens_message_is_none():
 
 def test_blocking_the_bot_is_an_unsubscribe_event():
     found = incoming(blocked_update(ALICE))
-    assert found.kind == EVENT and found.payload == {"event": "unsubscribe"} and found.user_key == "1001"
+    assert found.kind == IncomingKind.EVENT and found.payload == {"event": "unsubscribe"} and found.user_key == "1001"
 
 
 def test_edited_texts_are_noticed_and_live_locations_are_not():

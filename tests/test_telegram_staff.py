@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
@@ -23,9 +22,10 @@ from bot.telegram.staff_card import (
     parse_press,
 )
 from bot.telegram.staff_commands import staff_command
-from bot.telegram.staff_prompts import Prompt, open_prompt, prompt_key
 from handlers.cases.actions import SUPERVISOR
 from handlers.staff.directory import add_member
+from handlers.staff.notices import StaffCard
+from handlers.staff.prompts import Prompt, open_prompt, prompt_key
 from storage.models import Case, CaseEvent, OutboxMessage, SharedValue
 
 REFUSED = "此功能仅供工作人员使用。"
@@ -344,12 +344,12 @@ def test_every_button_fits_telegrams_64_bytes_and_reads_back():
 
 
 def test_department_pages_offer_every_department_once_the_routing_first(taxonomy):
-    case = Case(number="ZZ20220110-0001", category="食品供应", district="二七区")
-    services = SimpleNamespace(taxonomy=taxonomy)
+    card = StaffCard(case_id=1, number="ZZ20220110-0001", text="", actions=(), has_phone=True,
+                     departments=tuple(taxonomy.departments_for("食品供应", "二七区")), posted={})
     shown: list[str] = []
     page = 0
     while True:
-        rows = department_keyboard(services, case, page).inline_keyboard
+        rows = department_keyboard(taxonomy, card, page).inline_keyboard
         shown += [row[0].text for row in rows[:-1]]
         assert len(rows) - 1 <= DEPARTMENTS_PER_PAGE
         if "更多 ›" not in [button.text for button in rows[-1]]:

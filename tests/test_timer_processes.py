@@ -22,11 +22,12 @@ from sqlalchemy import select
 from support import PG_URL, Citizen, at, drop_pg_schema, new_pg_schema
 
 from bot.console import ConsoleChat
-from bot.dispatcher import Dispatcher, OutboxItem, Sent
+from bot.dispatcher import Dispatcher, Sent
 from bot.sweeps import run_sweeps
 from config import Settings
 from handlers.cases.actions import Actor, CaseDesk
 from handlers.clock import FrozenClock
+from handlers.delivery.outbox import OutboxItem
 from handlers.delivery.payloads import opened
 from handlers.services import Services
 from storage import Database, FieldCipher

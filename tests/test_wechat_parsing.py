@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from bot.wechat.incoming import to_incoming
 from bot.wechat.signature import SignatureRefused, check_fresh, check_signature, sign
 from bot.wechat.xml import MalformedXml, parse_wechat_message
-from handlers import messages
+from handlers.messages import IncomingKind
 
 NOW = datetime(2022, 1, 10, 2, 0, tzinfo=UTC)
 FIELDS = [
@@ -69,7 +69,7 @@ def test_a_text_message_becomes_a_text_incoming():
     )
     assert incoming is not None
     assert (incoming.kind, incoming.text, incoming.message_id, incoming.user_key, incoming.chat_key) == (
-        messages.TEXT,
+        IncomingKind.TEXT,
         "你好",
         "23456789012345678",
         "oUser",
@@ -93,7 +93,7 @@ def test_events_dedupe_on_sender_time_and_key():
         )
 
     first = click("REQUEST_HELP")
-    assert first.kind == messages.EVENT and dict(first.payload) == {"event": "click", "key": "REQUEST_HELP"}
+    assert first.kind == IncomingKind.EVENT and dict(first.payload) == {"event": "click", "key": "REQUEST_HELP"}
     assert first.message_id == click("REQUEST_HELP").message_id
     assert first.message_id != click("PROGRESS").message_id
     assert first.message_id != click("REQUEST_HELP", "1641780001").message_id

@@ -19,12 +19,11 @@ from telegram.ext import ContextTypes
 from bot.runner import on_writer_thread
 from bot.telegram.render import messages
 from bot.telegram.updates import CHANNEL, edited_citizen_message, incoming_from_update
-from handlers.delivery.payloads import citizen_payload
+from handlers.delivery import reachability
+from handlers.delivery.outbox import queue_replies
 from handlers.messages import Reply
 from handlers.process import handle
 from handlers.services import Services
-from storage import outbox
-from storage.conversations import mark_unreachable
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +66,8 @@ class CitizenChat:
                     await bot.send_message(chat_id=chat_key, **kwargs)
             except Forbidden:
                 log.info("Telegram chat %s blocked the bot before its answer", chat_key)
-                await asyncio.to_thread(self._mark_unreachable, chat_key)
+                # In a private chat the chat id is the user's id, which is the conversation's user_key.
+                await asyncio.to_thread(reachability.gone, self.services, CHANNEL, chat_key)
                 return
             except BadRequest as exc:  # this reply can never go (a subclass of NetworkError: checked first)
                 log.error("Telegram refused a reply to chat %s: %s", chat_key, exc)
@@ -82,24 +82,4 @@ class CitizenChat:
 
     def _defer(self, chat_key: str, replies: list[Reply], update_id: int) -> None:
         """The replies not sent, as one outbox row: their texts in order, the last one's keyboard."""
-        last = replies[-1]
-        payload = citizen_payload(
-            self.services.cipher,
-            "\n\n".join(reply.text for reply in replies),
-            [choice.label for choice in last.choices],
-            request_contact=last.request_contact,
-        )
-        with self.services.db.transaction() as session:
-            outbox.enqueue(
-                session,
-                channel=CHANNEL,
-                target=chat_key,
-                payload=payload,
-                dedupe_key=f"telegram-reply:{update_id}",
-                now=self.services.clock.now(),
-            )
-
-    def _mark_unreachable(self, chat_key: str) -> None:
-        # In a private chat the chat id is the user's id, which is the conversation's user_key.
-        with self.services.db.transaction() as session:
-            mark_unreachable(session, CHANNEL, chat_key, self.services.clock.now())
+        queue_replies(self.services, CHANNEL, chat_key, replies, dedupe_key=f"telegram-reply:{update_id}")

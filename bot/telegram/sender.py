@@ -18,31 +18,26 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from telegram import Message
+from telegram import InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 from telegram.ext import ExtBot
 
-from bot.dispatcher import GiveUp, OutboxItem, RetryLater, SendResult, Sent
+from bot.dispatcher import GiveUp, RetryLater, SendResult, Sent
 from bot.telegram.limits import FloodControl, retry_after_seconds
 from bot.telegram.render import messages
 from bot.telegram.staff_attachments import send_case_attachments
-from bot.telegram.staff_card import staff_message
+from bot.telegram.staff_card import card_keyboard
 from bot.telegram.updates import CHANNEL
-from handlers.attachments.records import CASE_ATTACHMENTS
+from handlers.delivery import reachability
+from handlers.delivery.outbox import OutboxItem
+from handlers.delivery.payloads import CARD_KINDS, OutboxKind
 from handlers.messages import Reply
 from handlers.services import Services
-from storage.cases import record_staff_message
-from storage.conversations import find_conversation, mark_unreachable
-from storage.models import Case
+from handlers.staff.notices import message_for_staff, remember_posted_card, staff_card
 
 log = logging.getLogger(__name__)
 
-CITIZEN_KINDS = frozenset({"citizen_update"})
-STAFF_KINDS = frozenset({"case_card", "staff_text"})
-# Staff acted on a case: the posted card is edited to show its state now.
-CARD_UPDATE = "case_card_update"
 # The daily report: its chart as a photo, the figures as the caption (or after it, when too long).
-REPORT = "staff_report"
 CAPTION_LIMIT = 1024
 # A wait this short is taken in line; a longer one defers the row and the dispatcher moves on.
 WAIT_IN_LINE_SECONDS = 1.0
@@ -61,18 +56,18 @@ class TelegramSender:
         self._bot_loop: asyncio.AbstractEventLoop | None = None
 
     async def send(self, item: OutboxItem) -> SendResult:
-        kind = item.payload.get("kind")
-        if kind in CITIZEN_KINDS:
+        kind = item.kind
+        if kind is OutboxKind.CITIZEN_UPDATE:
             return await self._to_citizen(item)
-        if kind in STAFF_KINDS:
+        if kind in (OutboxKind.CASE_CARD, OutboxKind.STAFF_TEXT):
             return await self._to_staff(item)
-        if kind == CARD_UPDATE:
+        if kind is OutboxKind.CASE_CARD_UPDATE:
             return await self._edit_card(item)
-        if kind == REPORT:
+        if kind is OutboxKind.STAFF_REPORT:
             return await self._report(item)
-        if kind == CASE_ATTACHMENTS:
+        if kind is OutboxKind.CASE_ATTACHMENTS:
             return await send_case_attachments(self, item)
-        return GiveUp(f"no Telegram rendering for outbox payload kind {kind!r}")
+        return GiveUp(f"no Telegram rendering for outbox payload kind {item.payload.get('kind')!r}")
 
     async def close(self) -> None:
         if self._bot is not None and self._bot_loop is asyncio.get_running_loop():
@@ -80,7 +75,9 @@ class TelegramSender:
         self._bot = self._bot_loop = None
 
     async def _to_citizen(self, item: OutboxItem) -> SendResult:
-        if await asyncio.to_thread(self._unreachable, item.target):
+        # In a private chat the chat id is the user's id, which is the conversation's user_key.
+        citizen = await asyncio.to_thread(reachability.reach, self.services, CHANNEL, item.target)
+        if citizen.unreachable:
             return GiveUp("the citizen blocked the bot")
         reply = Reply.from_dict(item.payload)
         held = self.held_back(item.target)
@@ -90,14 +87,14 @@ class TelegramSender:
             await self._post(item.target, messages(reply, self.services.taxonomy.texts, clear_keyboard=False))
         except (Forbidden, BadRequest) as exc:
             if isinstance(exc, Forbidden) or _chat_gone(exc):
-                await asyncio.to_thread(self._mark_unreachable, item.target)
+                await asyncio.to_thread(reachability.gone, self.services, CHANNEL, item.target)
             return GiveUp(_describe(exc))
         except TelegramError as exc:
             return _retry(exc)
         return Sent()
 
     async def _to_staff(self, item: OutboxItem) -> SendResult:
-        text, keyboard = await asyncio.to_thread(staff_message, self.services, item)
+        text, keyboard = await self._staff_message(item)
         held = self.held_back(item.target)
         if held is not None:
             return held
@@ -122,9 +119,10 @@ class TelegramSender:
             return RetryLater(_describe(exc))
         except TelegramError as exc:
             return _retry(exc)
-        if item.payload.get("kind") in ("case_card", CARD_UPDATE) and item.case_id is not None and posted:
+        if item.kind in CARD_KINDS and item.case_id is not None and posted:
             first = posted[0]
-            await asyncio.to_thread(self._record_card, item.case_id, f"{first.chat_id}:{first.message_id}")
+            await asyncio.to_thread(remember_posted_card, self.services, item.case_id, CHANNEL,
+                                    f"{first.chat_id}:{first.message_id}")
         return Sent()
 
     async def _report(self, item: OutboxItem) -> SendResult:
@@ -148,12 +146,13 @@ class TelegramSender:
         return Sent() if fits else await self._to_staff(item)
 
     async def _edit_card(self, item: OutboxItem) -> SendResult:
-        ref = await asyncio.to_thread(self._card_ref, item.case_id)
-        if ref is None:
+        card = await asyncio.to_thread(staff_card, self.services, item.case_id) if item.case_id else None
+        ref = card.posted.get(CHANNEL) if card is not None else None
+        if card is None or not ref:
             # Not posted yet: the card is rendered when it goes, so it will show this state already.
             return Sent()
         chat_id, _, message_id = ref.rpartition(":")
-        text, keyboard = await asyncio.to_thread(staff_message, self.services, item)
+        text, keyboard = card.text, card_keyboard(self.services.taxonomy.texts, card)
         held = self.held_back(chat_id)
         if held is not None:
             return held
@@ -198,27 +197,11 @@ class TelegramSender:
             self._bot, self._bot_loop = bot, loop
         return self._bot
 
-    def _unreachable(self, chat_id: str) -> bool:
-        with self.services.db.reading() as session:
-            conversation = find_conversation(session, CHANNEL, chat_id)
-            return conversation is not None and conversation.unreachable_at is not None
-
-    def _mark_unreachable(self, chat_id: str) -> None:
-        # In a private chat the chat id is the user's id, which is the conversation's user_key.
-        with self.services.db.transaction() as session:
-            mark_unreachable(session, CHANNEL, chat_id, self.services.clock.now())
-
-    def _card_ref(self, case_id: int | None) -> str | None:
-        if case_id is None:
-            return None
-        with self.services.db.reading() as session:
-            case = session.get(Case, case_id)
-            ref = (case.staff_messages or {}).get(CHANNEL) if case is not None else None
-            return str(ref) if ref else None
-
-    def _record_card(self, case_id: int, ref: str) -> None:
-        with self.services.db.transaction() as session:
-            record_staff_message(session, case_id, CHANNEL, ref)
+    async def _staff_message(self, item: OutboxItem) -> tuple[str, InlineKeyboardMarkup | None]:
+        """A staff row as Telegram shows it: a case card with the buttons of the case as it is now, or a
+        notice's plain text."""
+        text, card = await asyncio.to_thread(message_for_staff, self.services, item)
+        return text, card_keyboard(self.services.taxonomy.texts, card) if card is not None else None
 
 
 def _retry(exc: TelegramError) -> RetryLater:

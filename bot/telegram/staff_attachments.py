@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING
 from telegram import InputMediaDocument, InputMediaPhoto, ReplyParameters
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from bot.dispatcher import GiveUp, OutboxItem, RetryLater, SendResult, Sent
+from bot.dispatcher import GiveUp, RetryLater, SendResult, Sent
 from bot.telegram.updates import CHANNEL
 from handlers.attachments.viewing import StaffFile, for_staff_row
+from handlers.delivery.outbox import OutboxItem
 
 if TYPE_CHECKING:
     from bot.telegram.sender import TelegramSender

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections.abc import Callable
 from typing import Any
 
 from telegram import (
@@ -38,27 +37,26 @@ from bot.runner import on_writer_thread
 from bot.telegram import staff_card as card
 from bot.telegram.limits import FloodControl
 from bot.telegram.render import split_text
-from bot.telegram.staff_commands import command_answer, staff_command
-from bot.telegram.staff_desk import (
-    TEXT_STEPS,
-    StaffUser,
-    answer_prompt,
-    at_desk,
-    keyboard_for,
-    may_start,
-    remember_prompt,
-)
-from bot.telegram.staff_prompts import Prompt
-from handlers.cases.actions import ActionRefused, CaseDesk
+from bot.telegram.staff_commands import staff_command
+from bot.telegram.updates import CHANNEL
+from handlers.cases.actions import ActionRefused, StaffStep, Step
 from handlers.services import Services
-from storage.models import Case
+from handlers.staff.desk import TEXT_STEPS, answer_prompt, at_desk, may_start, remember_prompt
+from handlers.staff.directory import StaffUser
+from handlers.staff.prompts import Prompt
+from handlers.staff.views import StaffCommand, answer_command
 
 log = logging.getLogger(__name__)
 
 # A press waits at most this long for room in the group's flood limit; longer, the presser is asked to
 # press again shortly, instead of a spinner that Telegram gives up on.
 INTERACTIVE_WAIT_SECONDS = 3.0
-PAGE_TURNS = frozenset({card.ASSIGN, card.DEPARTMENTS, card.CARD})
+PAGE_TURNS = frozenset({StaffStep.ASSIGN, card.DEPARTMENTS, card.CARD})
+
+
+def staff_user(user: User, chat_id: int | None) -> StaffUser:
+    """Who pressed or wrote, and in which chat."""
+    return StaffUser(CHANNEL, str(user.id), user.full_name, "" if chat_id is None else str(chat_id))
 
 
 def is_staff_update(update: Update, bot_username: str | None) -> bool:
@@ -105,7 +103,7 @@ class StaffGroup:
         if press is None or message is None:  # not a button of ours, or not on a message in a chat
             await _answer(query)
             return
-        who = StaffUser.of(query.from_user, message.chat.id)
+        who = staff_user(query.from_user, message.chat.id)
         try:
             if press.action in TEXT_STEPS:
                 await self._open_prompt(bot, query, message, press, who)
@@ -124,13 +122,14 @@ class StaffGroup:
         if step is None:
             await _answer(query)
             return
-        said = await on_writer_thread(self.services, at_desk, self.services, who, update_id, press.number, step)
+        said = await on_writer_thread(self.services, at_desk, self.services, who, str(update_id), press.number,
+                                      step)
         if said is not None:  # None: a redelivered press, answered the first time
             await _answer(query, said, alert=press.action == card.PHONE)
 
-    def _step(self, press: card.Press) -> Callable[[CaseDesk, Case], str] | None:
+    def _step(self, press: card.Press) -> Step | None:
         texts = self.texts
-        if press.action == card.CONTACTED:
+        if press.action == StaffStep.CONTACTED:
             return lambda desk, case: desk.contacted(case)
         if press.action == card.DEPARTMENT:
             department = self._department(press.argument)
@@ -149,7 +148,11 @@ class StaffGroup:
     async def _turn_page(self, bot: Bot, query: CallbackQuery, message: MaybeInaccessibleMessage,
                          press: card.Press, who: StaffUser) -> None:
         """交办, 更多, 返回: the card's keyboard changes in place, for the departments or back."""
-        keyboard = await asyncio.to_thread(keyboard_for, self.services, who, press)
+        shown = await asyncio.to_thread(may_start, self.services, who, press.number, press.step)
+        if press.action == card.CARD:
+            keyboard = card.card_keyboard(self.texts, shown)
+        else:
+            keyboard = card.department_keyboard(self.services.taxonomy, shown, press.argument or 0)
         self._room_in(message.chat.id)
         try:
             await bot.edit_message_reply_markup(chat_id=message.chat.id, message_id=message.message_id,
@@ -163,7 +166,7 @@ class StaffGroup:
 
     async def _open_prompt(self, bot: Bot, query: CallbackQuery, message: MaybeInaccessibleMessage,
                            press: card.Press, who: StaffUser) -> None:
-        case = await asyncio.to_thread(may_start, self.services, who, press)
+        case = await asyncio.to_thread(may_start, self.services, who, press.number, press.step)
         chat_id = message.chat.id
         self._room_in(chat_id)
         template = str(getattr(self.texts, f"staff_prompt_{press.action}"))
@@ -180,10 +183,10 @@ class StaffGroup:
 
     async def _reply(self, bot: Bot, message: Message, prompt: Message, update_id: int) -> None:
         assert message.from_user is not None
-        who = StaffUser.of(message.from_user, message.chat.id)
+        who = staff_user(message.from_user, message.chat.id)
         text = message.text or message.caption or ""
         try:
-            said = await on_writer_thread(self.services, answer_prompt, self.services, who, update_id,
+            said = await on_writer_thread(self.services, answer_prompt, self.services, who, str(update_id),
                                           prompt.message_id, text)
         except ActionRefused as refused:
             await self._say(bot, message, str(refused))
@@ -203,14 +206,13 @@ class StaffGroup:
 
     # ---------------------------------------------------------------- commands
 
-    async def _command(self, bot: Bot, message: Message, name: str, argument: str) -> None:
+    async def _command(self, bot: Bot, message: Message, command: StaffCommand, argument: str) -> None:
         assert message.from_user is not None
-        who = StaffUser.of(message.from_user, message.chat.id)
+        who = staff_user(message.from_user, message.chat.id)
         try:
-            answer = await asyncio.to_thread(command_answer, self.services, name, argument, user_key=who.user_key,
-                                             chat_key=who.chat_key, display_name=who.name)
+            answer = await asyncio.to_thread(answer_command, self.services, who, command, argument)
         except Exception:
-            log.exception("staff command /%s by Telegram user %s failed", name, who.user_key)
+            log.exception("staff command /%s by Telegram user %s failed", command, who.user_key)
             answer = self.texts.staff_try_again
         await self._say(bot, message, answer)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from telegram import Message, Update
 from telegram.constants import ChatMemberStatus, ChatType
 
-from handlers.messages import CONTACT, EVENT, LOCATION, MEDIA, TEXT, Incoming
+from handlers.messages import Incoming, IncomingKind
 
 CHANNEL = "telegram"
 
@@ -39,7 +39,7 @@ def incoming_from_update(update: Update) -> Incoming | None:
             user_key=str(member.from_user.id),
             chat_key=str(member.chat.id),
             message_id=str(update.update_id),
-            kind=EVENT,
+            kind=IncomingKind.EVENT,
             at=member.date,
             payload={"event": "unsubscribe"},
         )
@@ -73,21 +73,21 @@ def _from_message(update_id: int, message: Message) -> Incoming | None:
         "at": message.date,
     }
     if message.text is not None:
-        return Incoming(kind=TEXT, text=_command_text(message.text), **base)
+        return Incoming(kind=IncomingKind.TEXT, text=_command_text(message.text), **base)
     if message.contact is not None:
         contact = message.contact
         own = contact.user_id is not None and contact.user_id == message.from_user.id
-        return Incoming(kind=CONTACT, payload={"phone": contact.phone_number, "own": "1" if own else "0"}, **base)
+        return Incoming(kind=IncomingKind.CONTACT, payload={"phone": contact.phone_number, "own": "1" if own else "0"}, **base)
     if message.location is not None:
         payload = {"lat": str(message.location.latitude), "lon": str(message.location.longitude)}
         if message.venue is not None:
             payload["label"] = f"{message.venue.title} {message.venue.address}".strip()
-        return Incoming(kind=LOCATION, payload=payload, **base)
+        return Incoming(kind=IncomingKind.LOCATION, payload=payload, **base)
     for field in MEDIA_FIELDS:
         attachment = getattr(message, field, None)
         if attachment:
             payload = {"media": field, "file_id": _file_id(attachment), **_declared(attachment)}
-            return Incoming(kind=MEDIA, text=message.caption or "", payload=payload, **base)
+            return Incoming(kind=IncomingKind.MEDIA, text=message.caption or "", payload=payload, **base)
     # Service messages (a pinned message, an auto-delete timer): nothing the citizen said.
     return None
 

@@ -12,23 +12,22 @@ Outbox rows sent here: `citizen_update` (text and choices, from the case timelin
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from wechatpy.exceptions import WeChatClientException
 
-from bot.dispatcher import GiveUp, OutboxItem, RetryLater, SendResult, Sent
+from bot.dispatcher import GiveUp, RetryLater, SendResult, Sent
 from bot.wechat.client import TOKEN_REJECTED, OfficialAccountClient
 from bot.wechat.incoming import CHANNEL
-from bot.wechat.late_reply import LATE_REPLY, stored_replies
-from bot.wechat.phone_call import flag_for_phone_call
 from bot.wechat.reply import reply_text
+from handlers.cases.view import case_number
+from handlers.delivery.late_replies import stored_replies
+from handlers.delivery.outbox import OutboxItem
+from handlers.delivery.payloads import OutboxKind
+from handlers.delivery.reachability import flag_for_phone_call, reach
 from handlers.messages import Reply
 from handlers.services import Services
-from storage.conversations import find_conversation
-from storage.models import Case
 
-CITIZEN_UPDATE = "citizen_update"
 WINDOW = timedelta(hours=48)
 # out of the 48-hour window; more customer-service messages than allowed since the citizen's last one
 WINDOW_CLOSED = frozenset({45015, 45047})
@@ -38,14 +37,6 @@ UNSUBSCRIBED = frozenset({43004})
 BUSY = frozenset({-1, 45009, 45011})
 # A late reply's row may be claimed before the handlers have stored the answer.
 NOT_HANDLED_YET_SECONDS = 2.0
-
-
-@dataclass(frozen=True)
-class Reach:
-    """What WeChat allows for this citizen now."""
-
-    window_open: bool
-    unsubscribed: bool
 
 
 class CustomerServiceSender:
@@ -60,57 +51,46 @@ class CustomerServiceSender:
         return await asyncio.to_thread(self._send, item)
 
     def _send(self, item: OutboxItem) -> SendResult:
-        kind = item.payload.get("kind")
-        if kind == CITIZEN_UPDATE:
+        kind = item.kind
+        if kind is OutboxKind.CITIZEN_UPDATE:
             replies = [Reply.from_dict(item.payload)]
-        elif kind == LATE_REPLY:
+        elif kind is OutboxKind.LATE_REPLY:
             replies = stored_replies(self.services, CHANNEL, str(item.payload.get("message_id", "")))
             if replies is None:
                 return RetryLater("the message has not been handled yet", after=NOT_HANDLED_YET_SECONDS)
         else:
-            return GiveUp(f"WeChat has no message for outbox rows of kind {kind!r}")
+            return GiveUp(f"WeChat has no message for outbox rows of kind {item.payload.get('kind')!r}")
         text = reply_text(self.services.taxonomy, replies)
         if not text:
             return Sent()
         texts = self.services.taxonomy.texts
         now = self.services.clock.now()
-        reach = self._reach(item.target, now)
+        citizen = reach(self.services, CHANNEL, item.target)
         try:
-            if reach.unsubscribed:
-                return self._unreachable(item, text, texts.wechat_unreachable_unsubscribed, now)
-            if reach.window_open:
+            if citizen.unreachable:
+                return self._unreachable(item, text, texts.wechat_unreachable_unsubscribed)
+            if citizen.wrote_within(WINDOW, now):
                 try:
                     self.client.call(lambda: self.client.message.send_text(item.target, text))
                     return Sent()
                 except WeChatClientException as exc:
                     if exc.errcode in UNSUBSCRIBED:
-                        return self._unreachable(item, text, texts.wechat_unreachable_unsubscribed, now)
+                        return self._unreachable(item, text, texts.wechat_unreachable_unsubscribed)
                     if exc.errcode not in WINDOW_CLOSED:
                         raise
-            return self._after_window(item, text, now)
+            return self._after_window(item, text)
         except WeChatClientException as exc:
             error = f"WeChat errcode {exc.errcode}: {exc.errmsg}"
             return RetryLater(error) if _transient(exc) else GiveUp(error)
         except OSError as exc:  # requests' connection errors and timeouts
             return RetryLater(f"{type(exc).__name__}: {exc}")
 
-    def _reach(self, openid: str, now: datetime) -> Reach:
-        with self.services.db.reading() as session:
-            conversation = find_conversation(session, CHANNEL, openid)
-            if conversation is None:
-                return Reach(window_open=False, unsubscribed=False)
-            last = conversation.last_incoming_at
-            return Reach(
-                window_open=last is not None and now - last < WINDOW,
-                unsubscribed=conversation.unreachable_at is not None,
-            )
-
-    def _after_window(self, item: OutboxItem, text: str, now: datetime) -> SendResult:
+    def _after_window(self, item: OutboxItem, text: str) -> SendResult:
         texts = self.services.taxonomy.texts
         template_id = self.services.settings.wechat_template_id
-        number = self._case_number(item.case_id)
+        number = case_number(self.services, item.case_id) if item.case_id is not None else None
         if not template_id or number is None:
-            return self._unreachable(item, text, texts.wechat_unreachable_window, now)
+            return self._unreachable(item, text, texts.wechat_unreachable_window)
         data = {
             "first": {"value": texts.wechat_template_first},
             "keyword1": {"value": number},
@@ -121,23 +101,16 @@ class CustomerServiceSender:
             self.client.call(lambda: self.client.message.send_template(item.target, template_id, data))
         except WeChatClientException as exc:
             if exc.errcode in UNSUBSCRIBED:
-                return self._unreachable(item, text, texts.wechat_unreachable_unsubscribed, now)
+                return self._unreachable(item, text, texts.wechat_unreachable_unsubscribed)
             if _transient(exc):
                 raise
             reason = texts.wechat_unreachable_template_failed.format(error=exc.errcode)
-            return self._unreachable(item, text, reason, now)
+            return self._unreachable(item, text, reason)
         return Sent()
 
-    def _case_number(self, case_id: int | None) -> str | None:
-        if case_id is None:
-            return None
-        with self.services.db.reading() as session:
-            case = session.get(Case, case_id)
-            return case.number if case is not None else None
-
-    def _unreachable(self, item: OutboxItem, text: str, reason: str, now: datetime) -> SendResult:
+    def _unreachable(self, item: OutboxItem, text: str, reason: str) -> SendResult:
         if item.case_id is not None:
-            flag_for_phone_call(self.services, item.case_id, text, reason, push_id=item.id, now=now)
+            flag_for_phone_call(self.services, item.case_id, text, reason, push_id=item.id)
         return GiveUp(f"cannot reach the citizen on WeChat: {reason}")
 
 

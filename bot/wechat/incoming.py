@@ -13,8 +13,7 @@ from datetime import UTC, datetime
 from wechatpy.messages import BaseMessage, UnknownMessage
 
 from bot.wechat.xml import MalformedXml
-from handlers import messages
-from handlers.messages import Incoming
+from handlers.messages import Incoming, IncomingKind
 
 CHANNEL = "wechat"
 # Longer ids do not fit the inbox and conversation keys; WeChat's openids are 28 characters.
@@ -61,26 +60,26 @@ def to_incoming(message: BaseMessage) -> Incoming | None:
         key = _string(message.key) if event == "click" else ""
         return Incoming(
             message_id=_event_id(openid, created, event, key),
-            kind=messages.EVENT,
+            kind=IncomingKind.EVENT,
             payload={"event": event, "key": key},
             **common,
         )
     message_id = _message_id(message)
     if message.type == "text":
-        return Incoming(message_id=message_id, kind=messages.TEXT, text=_string(message.content), **common)
+        return Incoming(message_id=message_id, kind=IncomingKind.TEXT, text=_string(message.content), **common)
     if message.type == "location":
         payload = {
             "lat": _string(message.location_x),
             "lon": _string(message.location_y),
             "label": _string(message.label),
         }
-        return Incoming(message_id=message_id, kind=messages.LOCATION, payload=payload, **common)
+        return Incoming(message_id=message_id, kind=IncomingKind.LOCATION, payload=payload, **common)
     media = _MEDIA.get(message.type, message.type)
     payload = {"media": media, "file_id": _string(getattr(message, "media_id", ""))}
     if media == "voice":
         # Present when the account has speech recognition on (接收语音识别结果).
         payload["recognition"] = _string(message.recognition)
-    return Incoming(message_id=message_id, kind=messages.MEDIA, payload=payload, **common)
+    return Incoming(message_id=message_id, kind=IncomingKind.MEDIA, payload=payload, **common)
 
 
 def _message_id(message: BaseMessage) -> str:

@@ -1,10 +1,8 @@
-"""Answers that miss WeChat's five seconds go out as customer-service messages, exactly once.
+"""Answers that miss WeChat's five seconds: the callback says "success" and the answer follows as a
+customer-service message, exactly once (handlers.delivery.late_replies keeps the row that says so).
 
-WeChat waits 5 s for the passive answer, then retries the same message up to three times (PITFALLS.md).
-When the handlers have not finished within the budget, the callback answers "success" (no retry) and the
-handling goes on in the background. An outbox row keyed by the message's id points at the answer: the
-dispatcher sends it once the handlers have stored it with the message in the inbox, so the reply goes out
-once however often WeChat retries, and a retry of a deferred message is recognised by that row.
+WeChat waits 5 s for the passive answer, then retries the same message up to three times. Here the
+handling that is still running is followed to its end, so a failure is recorded for a person to see.
 """
 
 from __future__ import annotations
@@ -12,29 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from sqlalchemy import select
-
-from handlers.messages import Incoming, Outcome, Reply
+from handlers.delivery import late_replies
+from handlers.messages import Incoming, Outcome
 from handlers.services import Services
-from storage import inbox, outbox
-from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
-
-LATE_REPLY = "late_reply"
-
-
-def _dedupe_key(message_id: str) -> str:
-    return f"wechat:late-reply:{message_id}"
-
-
-def stored_replies(services: Services, channel: str, message_id: str) -> list[Reply] | None:
-    """The replies the handlers gave a message, None while it has not been handled (or never was)."""
-    with services.db.reading() as session:
-        seen, replies_enc = inbox.seen(session, channel, message_id)
-    if not seen:
-        return None
-    return [Reply.from_dict(item) for item in services.cipher.decrypt_json(replies_enc) or []]
 
 
 class LateReplies:
@@ -49,12 +29,8 @@ class LateReplies:
         self._following.add(task)
         task.add_done_callback(self._following.discard)
 
-    def was_deferred(self, message_id: str) -> bool:
-        with self.services.db.reading() as session:
-            found = session.scalar(
-                select(OutboxMessage.id).where(OutboxMessage.dedupe_key == _dedupe_key(message_id))
-            )
-        return found is not None
+    def was_deferred(self, incoming: Incoming) -> bool:
+        return late_replies.was_deferred(self.services, incoming.channel, incoming.message_id)
 
     async def settle(self) -> None:
         """Wait for every deferred message's handling (on shutdown, and in tests)."""
@@ -63,7 +39,7 @@ class LateReplies:
 
     async def _follow(self, incoming: Incoming, handling: asyncio.Future[Outcome]) -> None:
         try:
-            await asyncio.to_thread(self._enqueue, incoming)
+            await asyncio.to_thread(late_replies.defer, self.services, incoming)
         except Exception:  # the handling goes on; the answer stays in the inbox for a retry to find
             log.exception("could not queue the late answer to WeChat message %s", incoming.message_id)
         try:
@@ -72,23 +48,5 @@ class LateReplies:
             log.exception(
                 "handling WeChat message %s failed after its answer was deferred", incoming.message_id
             )
-            await asyncio.to_thread(self._fail, incoming, f"handling failed: {type(exc).__name__}: {exc}")
-
-    def _enqueue(self, incoming: Incoming) -> None:
-        with self.services.db.transaction() as session:
-            outbox.enqueue(
-                session,
-                channel=incoming.channel,
-                target=incoming.chat_key,
-                payload={"kind": LATE_REPLY, "message_id": incoming.message_id},
-                dedupe_key=_dedupe_key(incoming.message_id),
-                now=self.services.clock.now(),
-            )
-
-    def _fail(self, incoming: Incoming, error: str) -> None:
-        with self.services.db.transaction() as session:
-            row_id = session.scalar(
-                select(OutboxMessage.id).where(OutboxMessage.dedupe_key == _dedupe_key(incoming.message_id))
-            )
-            if row_id is not None:
-                outbox.mark_failed(session, row_id, self.services.clock.now(), error)
+            await asyncio.to_thread(late_replies.give_up, self.services, incoming,
+                                    f"handling failed: {type(exc).__name__}: {exc}")

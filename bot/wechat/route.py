@@ -83,7 +83,7 @@ class WeChatCallback:
         outcome = await self._answer(incoming)
         if outcome is None or not outcome.replies:
             return PlainTextResponse(SUCCESS)
-        if outcome.duplicate and await asyncio.to_thread(self.late_replies.was_deferred, incoming.message_id):
+        if outcome.duplicate and await asyncio.to_thread(self.late_replies.was_deferred, incoming):
             return PlainTextResponse(SUCCESS)
         text = reply_text(self.services.taxonomy, outcome.replies)
         xml = passive_reply(message, text, self.services.clock.now())

@@ -21,13 +21,15 @@ from typing import Any
 
 import httpx
 
-from bot.dispatcher import GiveUp, OutboxItem, RetryLater, SendResult, Sent, render_staff_text
+from bot.dispatcher import GiveUp, RetryLater, SendResult, Sent
 from bot.wecom.quota import MinuteQuota
 from config.texts import Texts
 from handlers.attachments.content import fit_within
-from handlers.attachments.records import CASE_ATTACHMENTS
 from handlers.attachments.viewing import for_staff_row
+from handlers.delivery.outbox import OutboxItem
+from handlers.delivery.payloads import OutboxKind
 from handlers.services import Services
+from handlers.staff.notices import message_for_staff
 
 log = logging.getLogger(__name__)
 
@@ -63,10 +65,10 @@ class RobotSender:
         self.quota = MinuteQuota(PER_MINUTE, lambda: services.clock.now().timestamp())
 
     async def send(self, item: OutboxItem) -> SendResult:
-        if item.payload.get("kind") == CASE_ATTACHMENTS:
+        if item.kind is OutboxKind.CASE_ATTACHMENTS:
             bodies = await asyncio.to_thread(self._attachment_messages, item)
         else:
-            text = await asyncio.to_thread(render_staff_text, self.services, item)
+            text, _ = await asyncio.to_thread(message_for_staff, self.services, item)
             bodies = [_markdown(markdown_card(self.services.taxonomy.texts, text))]
         if not bodies:
             return Sent()

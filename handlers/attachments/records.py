@@ -11,12 +11,11 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
-from handlers.delivery.payloads import citizen_payload
+from handlers.delivery import payloads
 from handlers.services import Services
 from storage import outbox
 from storage.models import Attachment, Case
@@ -30,11 +29,8 @@ ERASED = "erased"
 # The attachment will reach staff, or already has.
 KEPT = (PENDING, STORED)
 
-# The outbox channel that fetches each platform's files, and its row's kind.
+# The outbox channel that fetches each platform's files (rows of kind media_download).
 FETCHERS = {"telegram": "telegram-files", "wechat": "wechat-files"}
-DOWNLOAD = "media_download"
-# Staff rows: a case's photos and files, as an album replying to its card where the channel has albums.
-CASE_ATTACHMENTS = "case_attachments"
 # Why the citizen's file was not kept: too_large, not_accepted (content.py), or the platform would not
 # give it (unreachable) — each a text `attachment_refused_<reason>`.
 UNREACHABLE = "unreachable"
@@ -62,7 +58,7 @@ def record(session: Session, services: Services, *, channel: str, user_key: str,
     session.add(attachment)
     session.flush()
     outbox.enqueue(session, channel=fetcher, target=chat_key,
-                   payload={"kind": DOWNLOAD, "attachment_id": attachment.id},
+                   payload=payloads.media_download(attachment.id),
                    dedupe_key=f"download:{attachment.id}", now=now, case_id=case_id)
     return attachment.id
 
@@ -132,7 +128,7 @@ def show_to_staff(session: Session, services: Services, case_id: int, now: datet
         row.shown_at = now
     ids = [row.id for row in rows]
     caption = services.taxonomy.texts.staff_attachments.format(number=case.number, count=len(rows))
-    payload: dict[str, Any] = {"kind": CASE_ATTACHMENTS, "attachments": ids, "text": caption}
+    payload = payloads.case_attachments(ids, caption)
     for destination in services.staff_destinations:
         outbox.enqueue(session, channel=destination.channel, target=destination.target, payload=payload,
                        dedupe_key=f"attachments:{ids[0]}:{destination.channel}:{destination.target}", now=now,
@@ -147,7 +143,7 @@ def tell_citizen(session: Session, services: Services, row: Attachment, key: str
                                       time=f"{services.local(row.received_at):%H:%M}",
                                       limit=megabytes(services.settings.media_max_bytes))
     outbox.enqueue(session, channel=row.channel, target=row.chat_key,
-                   payload=citizen_payload(services.cipher, text), dedupe_key=f"attachment-told:{row.id}",
+                   payload=payloads.citizen_update(services.cipher, text), dedupe_key=f"attachment-told:{row.id}",
                    now=now, case_id=row.case_id)
 
 

@@ -10,20 +10,33 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
 from handlers.cases.states import FINAL, IllegalTransition, Status, allowed
 from handlers.cases.timeline import add_event, change_status
+from handlers.delivery import payloads
 from handlers.services import Services
 from handlers.wording import status_label
 from storage import outbox
-from storage.cases import case_by_number
-from storage.dialects import insert
-from storage.models import Case, CaseFollower
+from storage.cases import case_by_number, follow
+from storage.models import Case
 
 SUPERVISOR = "supervisor"
 HANDLER = "handler"
+
+
+class StaffStep(StrEnum):
+    """The steps a staff member takes on a case, as every staff channel names them."""
+
+    CONTACTED = "contacted"  # 已联系
+    ASSIGN = "assign"  # 交办
+    NOTE = "note"  # 回复
+    RESOLVE = "resolve"  # 办结
+    MERGE = "merge"  # 合并
+    REJECT = "reject"  # 无效
+    REOPEN = "reopen"  # 重新办理
 
 
 @dataclass(frozen=True)
@@ -193,7 +206,7 @@ class CaseDesk:
                 self.session,
                 channel=destination.channel,
                 target=destination.target,
-                payload={"kind": "case_card_update", "case_id": case.id, "actor": str(self.actor)},
+                payload=payloads.case_card_update(case.id, str(self.actor)),
                 dedupe_key=f"card-update:{case.id}:{latest}:{destination.channel}:{destination.target}",
                 now=self.now,
                 case_id=case.id,
@@ -225,11 +238,7 @@ class CaseDesk:
     def _follow(self, case: Case, channel: str, user_key: str, chat_key: str) -> None:
         if case.channel == channel and case.user_key == user_key:
             return
-        self.session.execute(
-            insert(self.session, CaseFollower.__table__)
-            .values(case_id=case.id, channel=channel, user_key=user_key, chat_key=chat_key, since=self.now)
-            .on_conflict_do_nothing(index_elements=["case_id", "channel", "user_key"])
-        )
+        follow(self.session, case.id, channel, user_key, chat_key, self.now)
 
     def _done(self, case: Case, action: str) -> str:
         return self._text("staff_done", number=case.number, action=action)
@@ -238,24 +247,24 @@ class CaseDesk:
         return getattr(self.services.taxonomy.texts, key).format(**params)
 
 
-def allowed_actions(case: Case) -> list[str]:
-    """The next steps a staff card offers for this case (its buttons)."""
+def allowed_actions(case: Case) -> list[StaffStep]:
+    """The next steps staff may take on this case (a card's buttons), in the order they are offered."""
     status = Status(case.status)
     actions = []
     if status not in FINAL:
-        actions.append("contacted")
+        actions.append(StaffStep.CONTACTED)
     if allowed(status, Status.ASSIGNED):
-        actions.append("assign")
+        actions.append(StaffStep.ASSIGN)
     if status not in FINAL:
-        actions.append("note")
+        actions.append(StaffStep.NOTE)
     if allowed(status, Status.RESOLVED):
-        actions.append("resolve")
+        actions.append(StaffStep.RESOLVE)
     if allowed(status, Status.MERGED):
-        actions.append("merge")
+        actions.append(StaffStep.MERGE)
     if allowed(status, Status.INVALID):
-        actions.append("reject")
+        actions.append(StaffStep.REJECT)
     if status in (Status.RESOLVED, Status.REVISITED):
-        actions.append("reopen")
+        actions.append(StaffStep.REOPEN)
     return actions
 
 

@@ -12,11 +12,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from handlers.cases.states import IllegalTransition, Status, allowed
-from handlers.delivery.payloads import citizen_payload
-from storage import outbox
-from storage.cases import followers_of
+from handlers.delivery import payloads
+from storage import cases, outbox
 from storage.encryption import FieldCipher
-from storage.models import Case, CaseEvent
+from storage.models import Case
 
 CITIZEN = "citizen"
 SYSTEM = "system"
@@ -24,7 +23,7 @@ SYSTEM = "system"
 
 def add_event(
     session: Session,
-    case: Case,
+    case: Case | int,
     *,
     kind: str,
     actor: str,
@@ -36,39 +35,28 @@ def add_event(
     to_status: str | None = None,
     notify_citizen: str | None = None,
     cipher: FieldCipher | None = None,
-) -> CaseEvent:
-    """Append to the timeline. `notify_citizen` is the message pushed to the citizen for a public event
-    (None: the citizen is answered directly, e.g. they did it themselves)."""
-    event = CaseEvent(
-        case=case,
-        at=at,
-        kind=kind,
-        actor=actor,
-        public=public,
-        text=text,
-        data=data or {},
-        from_status=from_status,
-        to_status=to_status,
-    )
-    session.add(event)
-    case.updated_at = at
-    if public and notify_citizen:
-        if cipher is None:
-            raise ValueError("a message to the citizen is sealed in the outbox: pass the cipher")
-        session.flush()
+) -> int:
+    """Append to the timeline of `case` (loaded, or only its id when it was just filed); returns the
+    event's id. `notify_citizen` is the message pushed to the citizen for a public event (None: the citizen
+    is answered directly, e.g. they did it themselves)."""
+    if public and notify_citizen and (cipher is None or isinstance(case, int)):
+        raise ValueError("a message to the citizen is sealed in the outbox: pass the cipher and the loaded case")
+    event_id = cases.add_event(session, case, at=at, kind=kind, actor=actor, public=public, text=text, data=data,
+                               from_status=from_status, to_status=to_status)
+    if public and notify_citizen and cipher is not None and not isinstance(case, int):
         recipients = [(case.channel, case.chat_key)]
-        recipients += [(follower.channel, follower.chat_key) for follower in followers_of(session, case)]
+        recipients += [(follower.channel, follower.chat_key) for follower in cases.followers_of(session, case)]
         for channel, chat_key in recipients:
             outbox.enqueue(
                 session,
                 channel=channel,
                 target=chat_key,
-                payload=citizen_payload(cipher, notify_citizen),
-                dedupe_key=f"event:{event.id}:{channel}:{chat_key}",
+                payload=payloads.citizen_update(cipher, notify_citizen),
+                dedupe_key=f"event:{event_id}:{channel}:{chat_key}",
                 now=at,
                 case_id=case.id,
             )
-    return event
+    return event_id
 
 
 def change_status(
@@ -84,7 +72,7 @@ def change_status(
     data: dict[str, Any] | None = None,
     notify_citizen: str | None = None,
     cipher: FieldCipher | None = None,
-) -> CaseEvent:
+) -> int:
     """Move the case along the state machine or raise IllegalTransition; record the event."""
     current = case.status
     if not allowed(current, to):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
+
 from handlers.services import Services
 from handlers.wording import status_label
 from storage.cases import all_cases, case_by_number
@@ -75,3 +77,9 @@ def show_case(services: Services, number: str) -> dict[str, Any] | None:
     with services.db.reading() as session:
         case = case_by_number(session, number)
         return None if case is None else case_view(services, case)
+
+
+def case_number(services: Services, case_id: int) -> str | None:
+    """The number of the case a row points at; None when it is gone."""
+    with services.db.reading() as session:
+        return session.scalar(select(Case.number).where(Case.id == case_id))

@@ -11,13 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from handlers import messages
 from handlers.conversation import danger, intake, progress, revisit_answers, supplement
 from handlers.conversation import media as files
 from handlers.conversation.filing import file_case
 from handlers.conversation.intents import Command, Intent, is_greeting, recognise
 from handlers.conversation.turn import IDLE, Turn
 from handlers.conversation.validators import Reject, clean_text, meaningful_length, parse_problem
+from handlers.messages import IncomingKind
 from handlers.wording import match_choice
 
 MENU = "menu"
@@ -54,13 +54,13 @@ def respond(turn: Turn) -> None:
         if in_form:
             turn.say("expired")
     incoming = turn.incoming
-    if incoming.kind == messages.EVENT:
+    if incoming.kind == IncomingKind.EVENT:
         _on_event(turn)
-    elif incoming.kind == messages.CONTACT:
+    elif incoming.kind == IncomingKind.CONTACT:
         _on_contact(turn)
-    elif incoming.kind == messages.LOCATION:
+    elif incoming.kind == IncomingKind.LOCATION:
         _on_location(turn)
-    elif incoming.kind == messages.MEDIA:
+    elif incoming.kind == IncomingKind.MEDIA:
         _on_media(turn)
     else:
         on_text(turn, incoming.text)

@@ -1,26 +1,18 @@
 """Filing a case from a confirmed form: number, classification, deadlines, first event, staff card.
 
 All in the citizen's transaction: "已受理，编号 …" is said only for a case that is committed, and the
-outbox row that tells staff commits with it (DESIGN §3).
+outbox row that tells staff commits with it.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import insert
-
 from handlers.attachments import records as attachments
 from handlers.cases.states import Status
-from handlers.cases.timeline import CITIZEN
+from handlers.cases.timeline import CITIZEN, add_event
 from handlers.conversation.turn import Turn
 from handlers.staff import notices as staff_notices
 from handlers.wording import duration
-from storage.cases import next_case_number
-from storage.dialects import core, hot
-from storage.models import Case, CaseEvent
-
-# Core statements, not the ORM: filing is the busiest write and needs nothing the ORM tracks.
-_INSERT_CASE = hot(insert(Case.__table__).returning(Case.id))
-_INSERT_EVENT = hot(insert(CaseEvent.__table__))
+from storage import cases
 
 
 def file_case(turn: Turn) -> str:
@@ -36,7 +28,7 @@ def file_case(turn: Turn) -> str:
     urgent = bool(slots.get("danger")) or classification.urgency.urgent
     urgency = taxonomy.urgency.urgent if urgent else taxonomy.urgency.normal
     promise = taxonomy.promise[urgency]
-    number = next_case_number(turn.session, services.settings.case_prefix, services.local(now).date())
+    number = cases.next_case_number(turn.session, services.settings.case_prefix, services.local(now).date())
 
     values = {
         "number": number,
@@ -60,25 +52,11 @@ def file_case(turn: Turn) -> str:
         "contact_due": now + promise.contact,
         "resolve_due": now + promise.resolve,
         "feedback_due": now + promise.feedback,
-        "alerts": [],
-        "needs_phone_call": False,
-        "staff_messages": {},
     }
-    case_id = core(turn.session, _INSERT_CASE, values).scalar_one()
-    core(
-        turn.session,
-        _INSERT_EVENT,
-        {
-            "case_id": case_id,
-            "at": now,
-            "kind": "received",
-            "actor": CITIZEN,
-            "public": True,
-            "text": turn.texts.event_received,
-            "to_status": Status.RECEIVED.value,
-            "data": {"district_prefilled": bool(slots.get("district_prefilled"))},
-        },
-    )
+    case_id = cases.insert_case(turn.session, values)
+    add_event(turn.session, case_id, at=now, kind="received", actor=CITIZEN, public=True,
+              text=turn.texts.event_received, to_status=Status.RECEIVED.value,
+              data={"district_prefilled": bool(slots.get("district_prefilled"))})
     staff_notices.announce_case(turn.session, services, case_id, now, urgent=urgent)
     # after the card, so the photos received during the form reply to it
     attachments.attach(turn.session, services, slots.get("attachments", []), case_id=case_id,

@@ -126,16 +126,15 @@ def still_wrong(turn: Turn, text: str) -> None:
 
 def _reopen(turn: Turn, case: Case, answer_label: str) -> None:
     """未解决 / 不满意: back to 办理中 at once; staff hear of it now, the citizen's words follow."""
-    event = change_status(turn.session, case, Status.IN_PROGRESS, kind="reopened", actor=CITIZEN, at=turn.now,
-                          public=True, text=turn.text("event_revisit_reopened", answer=answer_label),
-                          data={"answer": answer_label})
+    event_id = change_status(turn.session, case, Status.IN_PROGRESS, kind="reopened", actor=CITIZEN, at=turn.now,
+                             public=True, text=turn.text("event_revisit_reopened", answer=answer_label),
+                             data={"answer": answer_label})
     case.revisit_due_at = None
-    turn.session.flush()
     staff_notices.tell_staff(
         turn.session,
         turn.services,
         turn.text("staff_revisit_reopened", number=case.number, answer=answer_label),
-        dedupe_key=f"revisit-reopened:{event.id}",
+        dedupe_key=f"revisit-reopened:{event_id}",
         now=turn.now,
         case_id=case.id,
     )

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from handlers.cases.actions import HANDLER, SUPERVISOR, Actor
 from handlers.services import Services
-from storage.dialects import insert
-from storage.models import StaffMember
+from storage.staff import all_members, delete_member, find_member, upsert_member
 
 log = logging.getLogger(__name__)
 ROLES = (HANDLER, SUPERVISOR)
@@ -45,9 +44,7 @@ def role_of(session: Session, services: Services, channel: str, user_key: str) -
     settings = services.settings
     if key in parse_people(settings.staff_supervisors):
         return SUPERVISOR
-    member = session.scalars(
-        select(StaffMember).where(StaffMember.channel == channel, StaffMember.user_key == user_key)
-    ).one_or_none()
+    member = find_member(session, channel, user_key)
     if member is not None:
         return member.role
     if key in parse_people(settings.staff_handlers):
@@ -55,37 +52,35 @@ def role_of(session: Session, services: Services, channel: str, user_key: str) -
     return None
 
 
-def authorise(
-    session: Session, services: Services, *, channel: str, user_key: str, chat_key: str, name: str = ""
-) -> Actor | None:
+@dataclass(frozen=True)
+class StaffUser:
+    """Who pressed or wrote, and in which chat: authorisation depends on both."""
+
+    channel: str
+    user_key: str
+    name: str
+    chat_key: str
+
+
+def authorise(session: Session, services: Services, who: StaffUser) -> Actor | None:
     """The acting staff member, or None (logged) when this person may not act here."""
-    role = role_of(session, services, channel, user_key)
-    if role is None and f"{channel}:{chat_key}" in staff_chats(services):
+    role = role_of(session, services, who.channel, who.user_key)
+    if role is None and f"{who.channel}:{who.chat_key}" in staff_chats(services):
         role = HANDLER
     if role is None:
-        log.warning("refused a staff action from %s:%s in chat %s", channel, user_key, chat_key)
+        log.warning("refused a staff action from %s:%s in chat %s", who.channel, who.user_key, who.chat_key)
         return None
-    return Actor(key=f"{channel}:{user_key}", name=name, role=role)
+    return Actor(key=f"{who.channel}:{who.user_key}", name=who.name, role=role)
 
 
 def add_member(session: Session, channel: str, user_key: str, role: str, name: str | None, now: datetime) -> None:
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
-    statement = insert(session, StaffMember.__table__).values(
-        channel=channel, user_key=user_key, role=role, display_name=name, added_at=now
-    )
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["channel", "user_key"], set_={"role": role, "display_name": name}
-        )
-    )
+    upsert_member(session, channel, user_key, role, name, now)
 
 
 def remove_member(session: Session, channel: str, user_key: str) -> bool:
-    result = session.execute(
-        delete(StaffMember).where(StaffMember.channel == channel, StaffMember.user_key == user_key)
-    )
-    return (result.rowcount or 0) > 0
+    return delete_member(session, channel, user_key)
 
 
 def members(session: Session, services: Services) -> Sequence[dict[str, str]]:
@@ -98,7 +93,7 @@ def members(session: Session, services: Services) -> Sequence[dict[str, str]]:
         {"who": key, "role": HANDLER, "source": "settings", "name": ""}
         for key in sorted(parse_people(services.settings.staff_handlers))
     ]
-    for member in session.scalars(select(StaffMember).order_by(StaffMember.id)):
+    for member in all_members(session):
         listed.append({"who": f"{member.channel}:{member.user_key}", "role": member.role, "source": "database",
                        "name": member.display_name or ""})
     return listed

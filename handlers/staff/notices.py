@@ -6,14 +6,20 @@ The card itself is rendered when it is sent (`render_card`), so it shows the cas
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from handlers.cases.actions import allowed_actions
+from handlers.cases.states import Status
 from handlers.cases.timeline import CITIZEN, SYSTEM
+from handlers.delivery import payloads
+from handlers.delivery.outbox import OutboxItem
 from handlers.services import Services
 from handlers.wording import status_label
 from storage import outbox
+from storage.cases import record_staff_message
 from storage.encryption import mask_name, mask_phone, redact_phones
 from storage.models import Case, CaseEvent
 
@@ -24,7 +30,7 @@ def announce_case(session: Session, services: Services, case_id: int, now: datet
             session,
             channel=destination.channel,
             target=destination.target,
-            payload={"kind": "case_card", "case_id": case_id},
+            payload=payloads.case_card(case_id),
             dedupe_key=f"card:{case_id}:{destination.channel}:{destination.target}",
             now=now,
             case_id=case_id,
@@ -50,7 +56,7 @@ def tell_staff(
             session,
             channel=destination.channel,
             target=destination.target,
-            payload={"kind": "staff_text", "text": text},
+            payload=payloads.staff_text(text),
             dedupe_key=f"{dedupe_key}:{destination.channel}:{destination.target}",
             now=now,
             case_id=case_id,
@@ -84,7 +90,7 @@ def render_card(services: Services, case: Case) -> str:
         resolve_due=when(case.resolve_due),
         channel=case.channel,
     )
-    if case.status != "received" or case.department or case.contacted_at:
+    if case.status != Status.RECEIVED or case.department or case.contacted_at:
         last = _last_step(case)
         state = [status_label(taxonomy, case.status), case.department,
                  texts.staff_card_contacted if case.contacted_at else None]
@@ -103,3 +109,52 @@ def _last_step(case: Case) -> CaseEvent | None:
     return next((event for event in reversed(case.events)
                  if event.to_status or (event.actor not in (CITIZEN, SYSTEM) and event.kind != "phone_revealed")),
                 None)
+
+
+@dataclass(frozen=True)
+class StaffCard:
+    """A case's card as every staff channel draws it: the text, and what may be done to the case now."""
+
+    case_id: int
+    number: str
+    text: str
+    actions: tuple[str, ...]  # the next allowed steps (`allowed_actions`), the card's buttons
+    has_phone: bool  # 查看电话 is offered while the case has a phone
+    departments: tuple[str, ...]  # in routing order for the case's category and district
+    posted: dict[str, str]  # where the card was posted, by channel ("chat:message")
+
+
+def card_of(services: Services, case: Case) -> StaffCard:
+    return StaffCard(
+        case_id=case.id,
+        number=case.number,
+        text=render_card(services, case),
+        actions=tuple(allowed_actions(case)),
+        has_phone=bool(case.phone_enc),
+        departments=tuple(services.taxonomy.departments_for(case.category, case.district)),
+        posted=dict(case.staff_messages or {}),
+    )
+
+
+def staff_card(services: Services, case_id: int) -> StaffCard | None:
+    """The card of the case as it is now, read in one go (text and buttons agree); None when it is gone."""
+    with services.db.reading() as session:
+        case = session.get(Case, case_id)
+        return None if case is None else card_of(services, case)
+
+
+def message_for_staff(services: Services, item: OutboxItem) -> tuple[str, StaffCard | None]:
+    """A staff row's text: a case card rendered from the case as it is now, with the card; or the row's
+    own text (a notice, an escalation, the daily report — whose chart, payload "image", a sender may add
+    as a photo)."""
+    if item.kind in payloads.CARD_KINDS and item.case_id is not None:
+        card = staff_card(services, item.case_id)
+        if card is not None:
+            return card.text, card
+    return str(item.payload.get("text", "")), None
+
+
+def remember_posted_card(services: Services, case_id: int, channel: str, ref: str) -> None:
+    """Where the card was posted on a channel ("chat:message"), so later steps edit it in place."""
+    with services.db.transaction() as session:
+        record_staff_message(session, case_id, channel, ref)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from enum import StrEnum
 
 from sqlalchemy import case as sql_case
 from sqlalchemy import select
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from handlers.cases.states import OPEN
 from handlers.reports.statistics import day_stats
 from handlers.services import Services
+from handlers.staff.directory import StaffUser, authorise
 from handlers.staff.notices import render_card
 from handlers.wording import status_label
 from storage.cases import case_by_number
@@ -81,3 +83,30 @@ def stats_text(session: Session, services: Services, day: date) -> str:
         solve_minutes=_minutes(figures.average_minutes_to_solve),
         by_category=by_category or "—",
     )
+
+
+class StaffCommand(StrEnum):
+    """What staff may ask for by name in any staff chat."""
+
+    QUEUE = "queue"  # open cases, urgent first, then by the nearest deadline
+    CASE = "case"  # one case: the card and its timeline
+    STATS = "stats"  # today's figures
+
+
+def answer_command(services: Services, who: StaffUser, command: StaffCommand, argument: str) -> str:
+    """What the command says to this person in this chat; read in one go, nothing written. Anyone who is
+    not staff is told so, in words that reveal nothing (and the refusal is logged)."""
+    texts = services.taxonomy.texts
+    with services.db.reading() as session:
+        if authorise(session, services, who) is None:
+            return texts.staff_refused
+        if command is StaffCommand.QUEUE:
+            return queue_text(session, services)
+        if command is StaffCommand.STATS:
+            return stats_text(session, services, services.local(services.clock.now()).date())
+        number = argument.split()[0] if argument else ""
+        if not number:
+            return texts.staff_case_usage
+        found = case_text(session, services, number)
+        # The number echoed back is cut to what a case number can be: the reply repeats nobody's text.
+        return found if found is not None else texts.staff_unknown_case.format(number=number[:32])

@@ -15,13 +15,16 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from handlers.delivery import payloads
 from handlers.reports.statistics import DayStats, day_stats
 from handlers.services import Services, StaffDestination
 from handlers.timers.command_centre import command_centre
 from storage import outbox
 from storage.models import OutboxMessage
+from storage.sweep_lock import try_sweep_lock
 
 DEDUPE_PREFIX = "report:"
+SWEEP = "daily-report"
 
 
 @dataclass(frozen=True)
@@ -98,8 +101,26 @@ def queue(session: Session, services: Services, report: DailyReport, image: Path
             session,
             channel=destination.channel,
             target=destination.target,
-            payload={"kind": "staff_report", "text": report.text, "image": str(image)},
+            payload=payloads.staff_report(report.text, str(image)),
             dedupe_key=f"{DEDUPE_PREFIX}{report.stats.day.isoformat()}:{destination.channel}:{destination.target}",
             now=now,
         )
     return queued
+
+
+def due_report(services: Services, now: datetime) -> DailyReport | None:
+    """Today's report once the report time has come and until it is queued; None otherwise."""
+    day = due_day(services, now)
+    if day is None:
+        return None
+    with services.db.reading() as session:
+        return None if is_queued(session, day) else compose(session, services, day)
+
+
+def send(services: Services, report: DailyReport, image: Path, now: datetime) -> bool:
+    """Queue the report (its chart drawn already) to every destination; False when another process got
+    there first. Two processes may draw the same day's chart; only one queues the rows."""
+    with services.db.transaction() as session:
+        if not try_sweep_lock(session, SWEEP):
+            return False
+        return queue(session, services, report, image, now) > 0

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from config.taxonomy import Promise
 from handlers.cases.states import OPEN
 from handlers.cases.timeline import SYSTEM, add_event
+from handlers.delivery import payloads
 from handlers.services import Services
 from handlers.staff.notices import tell_staff
 from handlers.timers.command_centre import command_centre
@@ -176,5 +177,5 @@ def _tell_command_centre(session: Session, services: Services, text: str, *, ded
     if destination is None:
         return
     outbox.enqueue(session, channel=destination.channel, target=destination.target,
-                   payload={"kind": "staff_text", "text": text}, dedupe_key=f"{dedupe_key}:command-centre",
+                   payload=payloads.staff_text(text), dedupe_key=f"{dedupe_key}:command-centre",
                    now=now, case_id=case_id, urgent=urgent)

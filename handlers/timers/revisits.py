@@ -30,7 +30,7 @@ from handlers.cases.timeline import SYSTEM, add_event, change_status
 from handlers.conversation.dialogue import MENU
 from handlers.conversation.revisit_answers import REVISIT, STEPS, answer_labels, question
 from handlers.conversation.turn import IDLE
-from handlers.delivery.payloads import citizen_payload
+from handlers.delivery import payloads
 from handlers.privacy.anonymous import ANONYMOUS
 from handlers.services import Services
 from storage import outbox
@@ -101,7 +101,7 @@ def _prompt(session: Session, services: Services, case_id: int, now: datetime, r
         session,
         channel=case.channel,
         target=case.chat_key,
-        payload=citizen_payload(services.cipher, question(texts, case), answer_labels(texts)),
+        payload=payloads.citizen_update(services.cipher, question(texts, case), answer_labels(texts)),
         # one question per resolution: a case reopened and resolved again is asked again
         dedupe_key=f"revisit:{case.id}:{int(case.revisit_due_at.timestamp())}",
         now=now,

@@ -1,5 +1,6 @@
-"""The few statements that differ between SQLite and PostgreSQL (INSERT … ON CONFLICT), built once,
-and the hot path that runs them.
+"""Prepared statements: compiled once per dialect by SQLAlchemy, run straight on the DBAPI cursor.
+
+Also the few statements that differ between SQLite and PostgreSQL (INSERT … ON CONFLICT), built once.
 
 Every message runs the same handful of statements (lock the conversation, check the inbox, save, record).
 Through SQLAlchemy each costs several times what SQLite takes to run it: building, caching and the
@@ -7,6 +8,9 @@ execution context's bookkeeping, per statement. The statements marked `hot` are 
 per dialect by SQLAlchemy itself — its SQL, its parameter order, its type conversions both ways — and then
 run straight on the transaction's DBAPI cursor. Anything the plan cannot reproduce exactly (Python-side
 column defaults, expanding IN lists, several parameter sets) goes the ordinary way.
+
+This reads compiled statements' internals (`positiontup`, `escaped_bind_names`, the prefetch lists),
+which is why pyproject.toml keeps SQLAlchemy below its next minor version.
 """
 
 from __future__ import annotations
@@ -37,6 +41,21 @@ def insert(session: Session, table: Any):
     return _INSERTS[dialect_of(session)](table)
 
 
+def with_defaults(table: Any, values: dict[str, Any]) -> dict[str, Any]:
+    """`values` with the table's Python-side column defaults filled in for the columns not given.
+
+    A `hot` statement runs past SQLAlchemy's execution, which is where those defaults are applied; an
+    INSERT that relies on them gets them here instead, from the model itself, so no caller spells them out.
+    """
+    filled = dict(values)
+    for column in table.columns:
+        default = column.default
+        if column.key in filled or default is None or default.is_sequence or default.is_clause_element:
+            continue
+        filled[column.key] = default.arg(None) if default.is_callable else default.arg
+    return filled
+
+
 def hot(statement: Any) -> Any:
     """Mark a long-lived statement for the hot path (see the module's docstring); returns it."""
     _HOT[id(statement)] = statement
@@ -53,7 +72,7 @@ def prepared(session: Session, name: str, build: Callable[[Callable[[Any], Any]]
     return statement
 
 
-def core(session: Session, statement: Any, params: Any = None):
+def execute(session: Session, statement: Any, params: Any = None):
     """Run a Core statement in the session's transaction, past the ORM's per-statement machinery.
 
     Pending ORM changes are flushed first, so the statement sees them as it would through the session.
