@@ -266,7 +266,7 @@ class BotApiStandIn:
 
     def files_shown(self, chat_id: int | str) -> list[dict[str, Any]]:
         """Every photo and document this chat got, album items one by one, in order: the method, the bytes,
-        the caption and the message it replied to."""
+        the caption, the message it replied to, and when it arrived (time.monotonic())."""
         shown = []
         with self._lock:
             calls = [call for call in self.calls if str(call.params.get("chat_id")) == str(chat_id)]
@@ -276,11 +276,11 @@ class BotApiStandIn:
             if call.method in ("sendPhoto", "sendDocument"):
                 data = params.get("photo") if call.method == "sendPhoto" else params.get("document")
                 shown.append({"method": call.method, "data": data, "caption": params.get("caption", ""),
-                              "reply_to": reply_to})
+                              "reply_to": reply_to, "at": call.at})
             elif call.method == "sendMediaGroup":
                 for item, data in zip(params.get("media") or [], params.get("_files") or [], strict=False):
                     shown.append({"method": f"sendMediaGroup:{item.get('type')}", "data": data,
-                                  "caption": item.get("caption", ""), "reply_to": reply_to})
+                                  "caption": item.get("caption", ""), "reply_to": reply_to, "at": call.at})
         return shown
 
     async def _api_getFile(self, params: dict[str, Any]) -> dict[str, Any] | JSONResponse:
