@@ -68,7 +68,7 @@ def main() -> None:
         with services.db.reading() as session:
             cases = select_cases(session, services, LedgerFilter())
             written = write_ledger(directory / "ledger.xlsx", ledger_rows(services, cases, reveal=False),
-                                   categories=services.taxonomy.category_names)
+                                   services.taxonomy)
         elapsed = time.perf_counter() - started
         size = (directory / "ledger.xlsx").stat().st_size
     print(json.dumps({"cases": written, "export_seconds": round(elapsed, 2),

@@ -1,4 +1,4 @@
-"""The wiring: from settings to the parts that run (DESIGN §10). Reading this file tells what runs.
+"""The wiring: from settings to the parts that run. Reading this file tells what runs.
 
 - `yibang run`: the whole service in one process — each configured platform, the web app when a platform
   needs webhooks, and the scheduler; with no platform configured, the terminal chat.

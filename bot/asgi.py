@@ -2,7 +2,7 @@
 server (`uvicorn --factory bot.asgi:worker_app --workers N`).
 
 Each worker builds its own services from the environment and runs no scheduler: one `yibang scheduler`
-beside them does the sweeps and the outbox (DESIGN §6), and each worker's watchdog reports it if it stalls.
+beside them does the sweeps and the outbox, and each worker's watchdog reports it if it stalls.
 Workers do not poll Telegram or register its webhook; `serve --workers` registers it once before forking.
 """
 

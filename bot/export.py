@@ -17,7 +17,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from handlers.reports.ledger import COLUMNS
+from config.taxonomy import Taxonomy
+from handlers.reports.ledger import COLUMNS, column_titles
 
 MAX_WIDTH = 60
 HEADER_FONT = Font(bold=True)
@@ -51,11 +52,13 @@ def _header(sheet, titles: Sequence[str]) -> list[WriteOnlyCell]:
 def write_ledger(
     path: Path,
     rows: Iterable[list[object]],
+    taxonomy: Taxonomy,
     *,
-    categories: Sequence[str],
     on_row: Callable[[], None] | None = None,
 ) -> int:
-    """Write the workbook; returns the number of cases written."""
+    """Write the workbook (titles and words from the taxonomy's texts); returns the number of cases written."""
+    words = taxonomy.texts.ledger
+    titles = column_titles(words)
     materialised: list[list[object]] = []
     for row in rows:
         materialised.append(row)
@@ -63,32 +66,32 @@ def write_ledger(
             on_row()
     workbook = Workbook(write_only=True)
 
-    ledger = workbook.create_sheet("台账")
-    for index, width in enumerate(_widths(materialised, COLUMNS), start=1):
+    ledger = workbook.create_sheet(words.cases_sheet)
+    for index, width in enumerate(_widths(materialised, titles), start=1):
         ledger.column_dimensions[get_column_letter(index)].width = width
     ledger.freeze_panes = "A2"
     last_column = get_column_letter(len(COLUMNS))
     ledger.auto_filter.ref = f"A1:{last_column}{len(materialised) + 1}"
-    ledger.append(_header(ledger, COLUMNS))
+    ledger.append(_header(ledger, titles))
     for row in materialised:
         ledger.append(row)
 
-    category_at = COLUMNS.index("类别")
-    district_at = COLUMNS.index("区县")
+    category_at = COLUMNS.index("category")
+    district_at = COLUMNS.index("district")
     by_category = Counter(str(row[category_at]) for row in materialised)
-    by_district = Counter(str(row[district_at]) or "未知" for row in materialised)
-    counts = workbook.create_sheet("统计")
+    by_district = Counter(str(row[district_at]) or taxonomy.texts.unknown_district for row in materialised)
+    counts = workbook.create_sheet(words.counts_sheet)
     counts.column_dimensions["A"].width = 16
     counts.column_dimensions["B"].width = 10
-    counts.append(_header(counts, ("类别", "件数")))
-    for name in categories:
+    counts.append(_header(counts, (words.category, words.count)))
+    for name in taxonomy.category_names:
         counts.append([name, by_category.get(name, 0)])
     counts.append([])
-    counts.append(_header(counts, ("区县", "件数")))
+    counts.append(_header(counts, (words.district, words.count)))
     for name, count in by_district.most_common():
         counts.append([name, count])
     counts.append([])
-    counts.append(["合计", len(materialised)])
+    counts.append([words.total, len(materialised)])
 
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)

@@ -1,4 +1,4 @@
-"""The periodic jobs (DESIGN §6) on APScheduler 3: outbox dispatch every few seconds, and the sweeps.
+"""The periodic jobs on APScheduler 3: outbox dispatch every few seconds, and the sweeps.
 
 Due times live in our tables, not in APScheduler's job store: every job here is a sweep over rows, so
 nothing is pickled and several processes can share one database. `coalesce` and an unlimited

@@ -1,4 +1,4 @@
-"""jieba-based category, urgency and district extraction that explains itself (DESIGN §8)."""
+"""jieba-based category, urgency and district extraction that explains itself: staff see the evidence and may override it."""
 
 from classifier.classifier import Classifier, get_classifier
 from classifier.evaluation import evaluate, read_labelled_csv

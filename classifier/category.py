@@ -1,4 +1,4 @@
-"""Category by hand-written weighted keywords (DESIGN §8; `category_scoring: keywords`).
+"""Category by hand-written weighted keywords (`category_scoring: keywords`).
 
 Each category's score is the sum of the weights of its keywords found in the message (each keyword
 counted once, so a long message that repeats a word does not outweigh a short precise one). Found

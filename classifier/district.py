@@ -2,7 +2,7 @@
 
 Matching is leftmost-longest over the text folded to simplified characters, with the `not_districts`
 false friends in the same alternation: 新郑机场 is longer than 新郑 and wins, and it names no district.
-A name or alias always beats a place (a place only suggests a district: LABELLING.md leaves the district
+A name or alias always beats a place (a place only suggests a district: the labelled data leaves the district
 empty when a message names only a street or a compound, but the dialogue may still offer it).
 When two districts are named, the one where the writer or the problem is wins (see `find`).
 """

@@ -1,4 +1,4 @@
-"""Learn a keyword lexicon from labelled messages (`yibang learn`, DESIGN §8).
+"""Learn a keyword lexicon from labelled messages (`yibang learn`).
 
 1. Candidate words: the jieba tokens of the messages (the project's segmenter, so the taxonomy's own
    words stay whole) of one to eight characters with at least one Han character, seen in at least

@@ -1,4 +1,4 @@
-"""Category by a learned lexicon (DESIGN §8; `category_scoring: linear`, written by `yibang learn`).
+"""Category by a learned lexicon (`category_scoring: linear`, written by `yibang learn`).
 
 The lexicon is a linear model that a person can still read: per category a bias and words with weights,
 negative ones included (学校 speaks against 城乡建设). For a message, the words are found by the lexicon

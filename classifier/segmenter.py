@@ -2,7 +2,7 @@
 
 A private `jieba.Tokenizer` is built per classifier (not jieba's global one), so that nothing else in
 the process can change its dictionary; the domain words are added once here and the tokenizer is
-only read afterwards (`add_word` takes no lock, PITFALLS.md). `enable_paddle` is never called.
+only read afterwards (`add_word` takes no lock). `enable_paddle` is never called.
 
 Where a word counts as found: jieba's segmentation depends on context, so a keyword added to the
 dictionary is not always cut as one token (公交 inside 公交车, 买药 cut as 买|药). Matching only whole

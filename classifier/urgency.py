@@ -1,4 +1,4 @@
-"""Urgency by rules (DESIGN §8, LABELLING.md): 紧急 only when life or health is at real risk or a
+"""Urgency by rules: 紧急 only when life or health is at real risk or a
 deadline is hours away.
 
 A rule fires on its words or pattern (optionally only together with one of its `with_words`), unless a

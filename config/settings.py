@@ -1,4 +1,4 @@
-"""Process settings from YIBANG_* environment variables and a .env file (DESIGN §10).
+"""Process settings from YIBANG_* environment variables and a .env file (README, Configuration).
 
 pydantic-settings does the reading and type checking; we only turn its errors into a ConfigError that
 names the variable, because an operator sees the message, not the code.

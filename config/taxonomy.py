@@ -1,6 +1,6 @@
 """The taxonomy: categories and keywords, urgency rules, districts, departments, deadlines and every text.
 
-A city changes these, not the code (DESIGN §1: "the taxonomy is configuration, not code"). The file is
+A city changes these, not the code: the taxonomy is configuration. The file is
 YAML; pydantic checks its shape, and `load_taxonomy` turns any problem into a ConfigError naming the file,
 the key and what is wrong.
 """
@@ -53,7 +53,7 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-# How found keywords become a category (`category_scoring`, DESIGN §8):
+# How found keywords become a category (`category_scoring`; docs/architecture.md, The classifier):
 # - keywords: hand-written positive weights; a category's score is the sum of the weights of its keywords
 #   found (jieba-aligned, each once); the confidence is its share of all categories' scores.
 # - linear: a learned lexicon (`yibang learn`): weights may be negative and each category has a bias; the
@@ -106,7 +106,7 @@ class UrgencyRule(_Strict):
     # illness, not a stroke now.
     unless: list[str] = Field(default_factory=list)
     # A supporting rule (insistence: 急急急, ！！！) only adds its weight to other rules; on its own it never
-    # makes a message urgent, however the weights are set (LABELLING.md: "急急急" alone stays 一般).
+    # makes a message urgent, however the weights are set ("急急急" alone stays 一般).
     supporting: bool = False
 
     @field_validator("pattern")
@@ -211,7 +211,7 @@ class Commands(_Strict):
 
 
 class StatusLabels(_Strict):
-    """What each case state is called where people read it (DESIGN §5)."""
+    """What each case state is called where people read it (docs/architecture.md, Cases)."""
 
     received: str
     assigned: str

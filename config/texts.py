@@ -9,6 +9,49 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 
+class LedgerTexts(BaseModel):
+    """The ledger (台账) as Excel: its sheets, its columns' titles (in the order of the columns), its words."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    cases_sheet: str
+    counts_sheet: str
+    # the columns, in order
+    number: str
+    received_at: str
+    channel: str
+    district: str
+    category: str
+    urgency: str
+    status: str
+    department: str
+    name: str
+    phone: str
+    problem: str
+    contact_due: str
+    contacted_at: str
+    contact_on_time: str
+    resolve_due: str
+    resolved_at: str
+    resolve_on_time: str
+    feedback_due: str
+    result: str
+    satisfaction: str
+    merged_into: str
+    attachments: str
+    # whether a deadline was met: done in time, done late, not done and past it, not due yet
+    on_time: str
+    late: str
+    overdue: str
+    not_due: str
+    # the counts sheet's column and its last line
+    count: str
+    total: str
+    # the progress bar of `yibang export`, and the timeline line of an export with full phone numbers
+    progress: str
+    exported_with_phones: str
+
+
 class Texts(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -111,11 +154,14 @@ class Texts(BaseModel):
     # staff
     staff_card: str
     staff_card_urgent_line: str
+    staff_card_reasons: str
     staff_danger_alert: str
     staff_supplement: str
     # the caption of a case's photos and files in the staff channels
     staff_attachments: str
     masked_none: str
+    list_separator: str
+    unknown_district: str
     # staff workflow: what the citizen is told of each public step
     citizen_assigned: str
     citizen_note: str
@@ -133,12 +179,35 @@ class Texts(BaseModel):
     event_rejected: str
     event_recategorised: str
     event_phone_revealed: str
+    event_merged_in: str
+    event_urgency_changed: str
+    event_erased: str
+    event_erased_withdrawn: str
+    event_retention_anonymised: str
+    problem_erased: str
     staff_illegal: str
     staff_unknown_department: str
     staff_unknown_case: str
     staff_merge_self: str
     staff_merge_final: str
     staff_done: str
+    staff_action_contact: str
+    staff_action_contacted: str
+    staff_action_assign: str
+    staff_action_note: str
+    staff_action_internal_note: str
+    staff_action_resolve: str
+    staff_action_reopen: str
+    staff_action_merge: str
+    staff_action_merged_into: str
+    staff_action_reject: str
+    staff_action_recategorise: str
+    staff_action_set_urgency: str
+    staff_note_empty: str
+    staff_result_empty: str
+    staff_reopen_reason: str
+    staff_reject_reason: str
+    staff_unknown_category: str
     staff_not_allowed: str
     staff_card_status: str
     staff_queue_header: str
@@ -146,6 +215,12 @@ class Texts(BaseModel):
     staff_queue_empty: str
     staff_stats: str
     staff_case_timeline: str
+    staff_case_internal: str
+    staff_queue_urgent: str
+    staff_queue_overdue: str
+    staff_stats_minutes: str
+    staff_stats_hours: str
+    staff_stats_separator: str
     # wechat
     # a template message, when a push comes after WeChat's 48-hour customer-service window
     wechat_template_first: str
@@ -198,6 +273,10 @@ class Texts(BaseModel):
     report_category: str
     report_minutes: str
     report_no_figure: str
+    stats_line: str
+    override_note: str
+    override_field_category: str
+    override_field_urgency: str
     report_chart_title: str
     report_chart_intake: str
     report_chart_work: str
@@ -268,3 +347,6 @@ class Texts(BaseModel):
     staff_command_queue: str
     staff_command_case: str
     staff_command_stats: str
+
+    # the ledger (台账)
+    ledger: LedgerTexts

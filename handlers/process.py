@@ -1,4 +1,4 @@
-"""Handling one incoming message end to end, in one database transaction (DESIGN §3).
+"""Handling one incoming message end to end, in one database transaction.
 
 Lock the citizen's conversation; skip the message if its id was seen (Telegram redelivers, WeChat
 retries); advance the dialogue; write case, events and outbox rows; remember the replies; commit.

@@ -1,6 +1,6 @@
 """Engine, transactions and migrations for SQLite (embedded) and PostgreSQL (production).
 
-Each handled message is one transaction (DESIGN §3). On SQLite a write transaction starts with
+Each handled message is one transaction. On SQLite a write transaction starts with
 BEGIN IMMEDIATE so two writers queue on the busy timeout instead of failing on a lock upgrade later;
 on PostgreSQL row locks (`FOR UPDATE`) serialise one citizen's messages across worker processes.
 """

@@ -1,4 +1,4 @@
-"""Personal data at rest: encrypted with keys derived from YIBANG_SECRET_KEY (DESIGN §1, "never leaks").
+"""Personal data at rest: encrypted with keys derived from YIBANG_SECRET_KEY (they must never leak).
 
 AES-256-GCM from `cryptography` does the encryption. Key rotation: the newest secret encrypts, every
 configured secret decrypts, and `rotate` re-encrypts under the newest.

@@ -1,4 +1,4 @@
-"""Seen platform messages: the first delivery is handled, every redelivery is recognised (DESIGN §3)."""
+"""Seen platform messages: the first delivery is handled, every redelivery is recognised."""
 
 from __future__ import annotations
 

@@ -157,7 +157,7 @@ class OutboxMessage(Base):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"), index=True)
     # pending -> sent | failed (gave up: a person must look) | undeliverable (channel not configured)
     status: Mapped[str] = mapped_column(String(16), default="pending")
-    # lower goes first: an urgent case's card and alerts jump the queue (DESIGN §1)
+    # lower goes first: an urgent case's card and alerts jump the queue
     priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]

@@ -1,4 +1,4 @@
-"""The case state machine: the transition table of DESIGN §5, exactly, and its refusals."""
+"""The case state machine: the transition table of docs/architecture.md (Cases), exactly, and its refusals."""
 
 from __future__ import annotations
 

@@ -111,7 +111,7 @@ def test_a_day_of_traffic_leaves_no_name_or_phone_in_clear(telegram, tmp_path, d
     workbook = tmp_path / "ledger.xlsx"
     with services.db.reading() as session:
         write_ledger(workbook, ledger_rows(services, select_cases(session, services, LedgerFilter()), reveal=False),
-                     categories=services.taxonomy.category_names)
+                     services.taxonomy)
     exported = " ".join(str(cell.value) for sheet in load_workbook(workbook) for row in sheet.iter_rows()
                         for cell in row if cell.value is not None)
 

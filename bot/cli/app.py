@@ -38,7 +38,7 @@ class _Commands(TyperGroup):
 
 
 app = typer.Typer(cls=_Commands, no_args_is_help=True, add_completion=False,
-                  help="yibang (一帮到底): citizen help requests over Telegram, WeChat and the terminal.")
+                  help="yibang: citizen help requests over Telegram, WeChat and the terminal.")
 
 
 def group(name: str, help: str) -> typer.Typer:

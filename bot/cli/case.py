@@ -125,7 +125,7 @@ def case_recategorise(number: str, category: Annotated[str, typer.Option(help="T
 
 @case.command("urgency")
 def case_urgency(
-    number: str, level: Annotated[str, typer.Option(help="紧急 or 一般 (the taxonomy's levels).")]
+    number: str, level: Annotated[str, typer.Option(help="The taxonomy's urgent or normal level, as it names them.")]
 ) -> None:
     """Correct the classifier's urgency (recorded for the next `learn`; sets the resolve deadline)."""
 

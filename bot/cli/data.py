@@ -26,9 +26,7 @@ def stats(
     if as_json:
         print_json(figures)
         return
-    typer.echo(f"{figures['date']}  受理 {figures['intake']}（紧急 {figures['urgent_intake']}）  "
-               f"办结 {figures['closed']}（紧急 {figures['urgent_closed']}）  超时 {figures['overdue']}  "
-               f"在办 {figures['open']}")
+    typer.echo(svc.taxonomy.texts.stats_line.format(**figures))
     for name, count in figures["intake_by_category"].items():
         typer.echo(f"  {name:<8}{count:>6}")
 
@@ -76,10 +74,10 @@ def export(
     bars = StageBars()
     try:
         ledger = read_ledger(svc, wanted_filter, reveal=reveal,
-                             progress=lambda done, total: bars("导出台账", done, total))
+                             progress=lambda done, total: bars(svc.taxonomy.texts.ledger.progress, done, total))
     finally:
         bars.close()
-    written = write_ledger(xlsx, ledger.rows, categories=svc.taxonomy.category_names)
+    written = write_ledger(xlsx, ledger.rows, svc.taxonomy)
     if reveal:
         record_export_with_phones(svc, ledger.case_ids, str(cli_actor()))
     typer.echo(f"{written} cases written to {xlsx}", err=True)

@@ -1,4 +1,4 @@
-"""Answering a citizen: handle the update in one transaction, then send the replies in order (DESIGN §3).
+"""Answering a citizen: handle the update in one transaction, then send the replies in order.
 
 The replies go out only after handle() has committed, so "已受理，编号 …" is said of a committed case.
 If Telegram cannot take a reply just then (429, a network error), the replies not yet sent become an

@@ -1,4 +1,4 @@
-"""Telegram's flood limits, kept before Telegram has to say 429 (DESIGN §6; PITFALLS: python-telegram-bot).
+"""Telegram's flood limits, kept before Telegram has to say 429.
 
 The Bot FAQ ("My bot is hitting limits"): no more than about 30 messages per second overall, 20 per
 minute to one group, and about one per second to one chat, "short bursts" tolerated. Each is a sliding

@@ -1,9 +1,9 @@
 """Pushes to citizens on WeChat: a customer-service message, else a template message, else a phone call.
 
 WeChat lets an account send customer-service messages to a citizen only within 48 hours of the citizen's
-last message, and only a few (errcode 45015 / 45047 beyond; PITFALLS.md). A later push (a progress update,
+last message, and only a few (errcode 45015 / 45047 beyond). A later push (a progress update,
 a revisit prompt) needs a template message, when the account has one configured; when neither is
-possible, the case is flagged for a phone call and staff are told (DESIGN §6).
+possible, the case is flagged for a phone call and staff are told.
 
 Outbox rows sent here: `citizen_update` (text and choices, from the case timeline) and `late_reply`
 (an answer that missed the 5-second window, read from the inbox).

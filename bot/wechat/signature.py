@@ -2,8 +2,8 @@
 
 WeChat signs each callback with SHA-1 over the sorted (token, timestamp, nonce) — and, in safe mode, the
 encrypted body too (`msg_signature`). wechatpy's `check_signature` compares with `!=`, which leaks how many
-leading characters matched, and ignores the timestamp, so a captured request could be replayed forever
-(PITFALLS.md); here the comparison is constant-time and the timestamp must be within a window.
+leading characters matched, and ignores the timestamp, so a captured request could be replayed forever;
+here the comparison is constant-time and the timestamp must be within a window.
 """
 
 from __future__ import annotations

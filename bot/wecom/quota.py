@@ -4,7 +4,7 @@ A WeCom group robot takes 20 messages a minute (errcode 130101 beyond). A row tu
 attempt, and the dispatcher gives up after a few; with a plain "try again in a while", a burst of new
 cases would make the same rows lose to newer ones again and again until they fail. So a row that must
 wait is given the earliest free slot, reserved for it, and is let through when it comes back then: each
-row waits at most once. The dispatcher is the only sender in a deployment (DESIGN §6), so the quota is
+row waits at most once. The dispatcher is the only sender in a deployment (one scheduler runs it), so the quota is
 kept in its process.
 """
 

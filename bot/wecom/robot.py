@@ -1,4 +1,4 @@
-"""Staff cards and notices to a WeCom (企业微信) group robot, for staff who work on WeChat (DESIGN §9).
+"""Staff cards and notices to a WeCom (企业微信) group robot, for staff who work on WeChat.
 
 The robot is a webhook (`…/cgi-bin/webhook/send?key=…`, YIBANG_WECOM_WEBHOOK_URL) that wechatpy does not
 wrap: a JSON POST of a markdown message. The card is the one every staff channel gets (phone masked),

@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
+from config.texts import Texts
 from handlers.cases.states import FINAL, IllegalTransition, Status, allowed
 from handlers.cases.timeline import add_event, change_status
 from handlers.delivery import payloads
@@ -76,37 +77,38 @@ class CaseDesk:
 
     def contacted(self, case: Case) -> str:
         """已联系: meets the contact deadline; not a change of state."""
-        self._require_open(case, "联系")
+        self._require_open(case, self._text("staff_action_contact"))
         if case.contacted_at is None:
             case.contacted_at = self.now
         add_event(self.session, case, kind="contacted", actor=str(self.actor), at=self.now,
                   text=self._text("event_contacted"))
         self.refresh_card(case)
-        return self._done(case, "已联系")
+        return self._done(case, self._text("staff_action_contacted"))
 
     def assign(self, case: Case, department: str) -> str:
         names = [d.name for d in self.services.taxonomy.departments]
         if department not in names:
             suggestions = self.services.taxonomy.departments_for(case.category, case.district)[:5]
             raise ActionRefused(
-                self._text("staff_unknown_department", department=department, choices="、".join(suggestions))
+                self._text("staff_unknown_department", department=department,
+                           choices=self.texts.list_separator.join(suggestions))
             )
-        self._change(case, Status.ASSIGNED, "交办", kind="assigned",
+        self._change(case, Status.ASSIGNED, self._text("staff_action_assign"), kind="assigned",
                      text=self._text("event_assigned", department=department),
                      notify=self._text("citizen_assigned", number=case.number, department=department),
                      data={"department": department})
         case.department = department
-        return self._done(case, "交办")
+        return self._done(case, self._text("staff_action_assign"))
 
     def note(self, case: Case, text: str, *, internal: bool = False) -> str:
-        """回复: a public note to the citizen; on an 已交办 case it moves it to 办理中 (DESIGN §5)."""
+        """回复: a public note to the citizen; on an 已交办 case it moves it to 办理中."""
         text = text.strip()
         if not text:
-            raise ActionRefused("回复内容不能为空。")
+            raise ActionRefused(self._text("staff_note_empty"))
         if Status(case.status) in FINAL:
-            raise ActionRefused(self._illegal(case, "回复"))
+            raise ActionRefused(self._illegal(case, self._text("staff_action_note")))
         if not internal and case.status == Status.ASSIGNED:
-            self._change(case, Status.IN_PROGRESS, "回复", kind="note", text=self._text("event_note", text=text),
+            self._change(case, Status.IN_PROGRESS, self._text("staff_action_note"), kind="note", text=self._text("event_note", text=text),
                          notify=self._text("citizen_note", number=case.number, text=text))
         else:
             add_event(self.session, case, kind="note", actor=str(self.actor), at=self.now, public=not internal,
@@ -114,27 +116,27 @@ class CaseDesk:
                       notify_citizen=None if internal else self._text("citizen_note", number=case.number, text=text),
                       cipher=self.services.cipher)
         self.refresh_card(case)
-        return self._done(case, "内部备注" if internal else "回复")
+        return self._done(case, self._text("staff_action_internal_note" if internal else "staff_action_note"))
 
     def resolve(self, case: Case, result: str) -> str:
         result = result.strip()
         if not result:
-            raise ActionRefused("请写明办理结果。")
-        self._change(case, Status.RESOLVED, "办结", kind="resolved", text=self._text("event_resolved", result=result),
+            raise ActionRefused(self._text("staff_result_empty"))
+        self._change(case, Status.RESOLVED, self._text("staff_action_resolve"), kind="resolved", text=self._text("event_resolved", result=result),
                      notify=self._text("citizen_resolved", number=case.number, result=result))
         case.result = result
         case.revisit_due_at = self.now + self.revisit_after
         case.revisit_sent_at = None
         case.revisit_answer = None
-        return self._done(case, "办结")
+        return self._done(case, self._text("staff_action_resolve"))
 
     def reopen(self, case: Case, reason: str) -> str:
-        reason = reason.strip() or "重新办理"
-        self._change(case, Status.IN_PROGRESS, "重新办理", kind="reopened",
+        reason = reason.strip() or self._text("staff_reopen_reason")
+        self._change(case, Status.IN_PROGRESS, self._text("staff_action_reopen"), kind="reopened",
                      text=self._text("event_reopened", reason=reason),
                      notify=self._text("citizen_reopened", number=case.number, reason=reason))
         case.revisit_due_at = None
-        return self._done(case, "重新办理")
+        return self._done(case, self._text("staff_action_reopen"))
 
     def merge(self, case: Case, into_number: str) -> str:
         """合并: the citizen is told and follows the surviving case from now on."""
@@ -144,26 +146,26 @@ class CaseDesk:
         if Status(survivor.status) in FINAL:
             raise ActionRefused(self._text("staff_merge_final", into=survivor.number,
                                            status=status_label(self.services.taxonomy, survivor.status)))
-        self._change(case, Status.MERGED, "合并", kind="merged", text=self._text("event_merged", into=survivor.number),
+        self._change(case, Status.MERGED, self._text("staff_action_merge"), kind="merged", text=self._text("event_merged", into=survivor.number),
                      notify=self._text("citizen_merged", number=case.number, into=survivor.number),
                      data={"into": survivor.number})
         case.merged_into_id = survivor.id
         self._follow(survivor, case.channel, case.user_key, case.chat_key)
         add_event(self.session, survivor, kind="merged_in", actor=str(self.actor), at=self.now,
-                  text=f"合并了 {case.number}", data={"from": case.number})
+                  text=self._text("event_merged_in", number=case.number), data={"from": case.number})
         self.refresh_card(survivor)
-        return self._done(case, f"合并到 {survivor.number}")
+        return self._done(case, self._text("staff_action_merged_into", into=survivor.number))
 
     def reject(self, case: Case, reason: str) -> str:
-        reason = reason.strip() or "无效求助"
-        self._change(case, Status.INVALID, "设为无效", kind="rejected", text=self._text("event_rejected", reason=reason),
+        reason = reason.strip() or self._text("staff_reject_reason")
+        self._change(case, Status.INVALID, self._text("staff_action_reject"), kind="rejected", text=self._text("event_rejected", reason=reason),
                      notify=self._text("citizen_rejected", number=case.number, reason=reason))
-        return self._done(case, "设为无效")
+        return self._done(case, self._text("staff_action_reject"))
 
     def recategorise(self, case: Case, category: str) -> str:
         """A staff override of the classifier, recorded so the lexicon can learn from it."""
         if category not in self.services.taxonomy.category_names:
-            raise ActionRefused(f"没有这个类别：{category}")
+            raise ActionRefused(self._text("staff_unknown_category", category=category))
         old = case.category
         case.category = category
         case.needs_review = False
@@ -171,7 +173,7 @@ class CaseDesk:
                   text=self._text("event_recategorised", old=old, new=category),
                   data={"field": "category", "old": old, "new": category, "problem": case.problem})
         self.refresh_card(case)
-        return self._done(case, "改类别")
+        return self._done(case, self._text("staff_action_recategorise"))
 
     def set_urgency(self, case: Case, urgent: bool) -> str:
         urgency = self.services.taxonomy.urgency
@@ -182,10 +184,10 @@ class CaseDesk:
         promise = self.services.taxonomy.promise[level]
         case.resolve_due = case.created_at + promise.resolve
         add_event(self.session, case, kind="urgency_changed", actor=str(self.actor), at=self.now,
-                  text=f"紧急程度由{old}改为{level}",
+                  text=self._text("event_urgency_changed", old=old, new=level),
                   data={"field": "urgency", "old": old, "new": level, "problem": case.problem})
         self.refresh_card(case)
-        return self._done(case, "改紧急程度")
+        return self._done(case, self._text("staff_action_set_urgency"))
 
     def reveal_phone(self, case: Case) -> str:
         """Supervisors only; every reveal is on the timeline."""
@@ -243,8 +245,12 @@ class CaseDesk:
     def _done(self, case: Case, action: str) -> str:
         return self._text("staff_done", number=case.number, action=action)
 
+    @property
+    def texts(self) -> Texts:
+        return self.services.taxonomy.texts
+
     def _text(self, key: str, **params: object) -> str:
-        return getattr(self.services.taxonomy.texts, key).format(**params)
+        return getattr(self.texts, key).format(**params)
 
 
 def allowed_actions(case: Case) -> list[StaffStep]:

@@ -1,4 +1,4 @@
-"""Staff corrections of the classifier as labelled examples for the next `yibang learn` (DESIGN §8).
+"""Staff corrections of the classifier as labelled examples for the next `yibang learn`.
 
 Every override is on the timeline: `recategorised` and `urgency_changed` events with data
 {field, old, new, problem}, written by the staff workflow (handlers/staff_actions.py). A case staff
@@ -15,21 +15,22 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from config.texts import Texts
 from handlers.services import Services
 from storage.models import Case, CaseEvent
 
 OVERRIDE_KINDS = ("recategorised", "urgency_changed")
 COLUMNS = ("id", "text", "category", "urgency", "district", "note")
-_FIELD_NAMES = {"category": "类别", "urgency": "紧急程度"}
 
 
-def _change(data: dict[str, Any]) -> str:
+def _change(texts: Texts, data: dict[str, Any]) -> str:
     """类别 其他→寻医买药: what one correction changed, for the note column."""
     field = str(data.get("field"))
-    return f"{_FIELD_NAMES.get(field, field)} {data.get('old')}→{data.get('new')}"
+    name = getattr(texts, f"override_field_{field}", field)
+    return texts.override_note.format(field=name, old=data.get("old"), new=data.get("new"))
 
 
-def override_examples(session: Session) -> list[dict[str, Any]]:
+def override_examples(session: Session, texts: Texts) -> list[dict[str, Any]]:
     """One labelled example per corrected case, in the order of the cases' last correction."""
     events = session.scalars(
         select(CaseEvent)
@@ -45,7 +46,7 @@ def override_examples(session: Session) -> list[dict[str, Any]]:
     for corrections in by_case.values():
         case: Case = corrections[0].case
         latest = corrections[-1].data or {}
-        changes = [_change(e.data) for e in corrections if e.data]
+        changes = [_change(texts, e.data) for e in corrections if e.data]
         rows.append(
             {
                 "id": case.number,
@@ -62,4 +63,4 @@ def override_examples(session: Session) -> list[dict[str, Any]]:
 def export_examples(services: Services) -> list[dict[str, Any]]:
     """`overrides export`: the labelled examples, read in one go."""
     with services.db.reading() as session:
-        return override_examples(session)
+        return override_examples(session, services.taxonomy.texts)

@@ -1,4 +1,4 @@
-"""The case state machine (DESIGN §5): the allowed transitions as data, enforced in one place.
+"""The case state machine: the allowed transitions as data, enforced in one place.
 
 列单—交单—办单—清单: received, handed over, worked, cleared. Every change is a timeline event with its
 actor and time; nothing else in the code assigns `case.status`.

@@ -1,4 +1,4 @@
-"""Danger to life: tell the citizen the emergency number first, and alert staff at once (DESIGN §4).
+"""Danger to life: tell the citizen the emergency number first, and alert staff at once.
 
 The alert does not wait for the form to be finished: a woman in labour may never reach the summary.
 """
@@ -33,7 +33,7 @@ def warn_if_dangerous(turn: Turn, text: str, classification: Classification) -> 
         turn.text(
             "staff_danger_alert",
             channel=incoming.channel,
-            reasons="、".join(classification.urgency.reasons),
+            reasons=turn.texts.list_separator.join(classification.urgency.reasons),
             problem=redact_phones(text),
         ),
         dedupe_key=f"danger:{incoming.channel}:{incoming.message_id}",

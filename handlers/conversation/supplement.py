@@ -1,4 +1,4 @@
-"""补充材料: after filing, the citizen's further messages are offered to their open case (DESIGN §4),
+"""补充材料: after filing, the citizen's further messages are offered to their open case,
 so a second message about the same trouble does not become a second case."""
 
 from __future__ import annotations

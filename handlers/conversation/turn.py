@@ -26,7 +26,7 @@ class Turn:
     now: datetime
     slots: dict[str, Any]
     replies: list[Reply] = field(default_factory=list)
-    # emergency advice goes before every other reply (DESIGN §4)
+    # emergency advice goes before every other reply, whatever the step
     urgent_first: list[Reply] = field(default_factory=list)
 
     @property

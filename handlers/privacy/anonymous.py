@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from config.texts import Texts
 from handlers.attachments.retention import erase_for_case
 from handlers.cases.timeline import SYSTEM, add_event
 from storage.encryption import redact_phones
@@ -33,14 +34,15 @@ class PrivacyReport:
                 "files": self.files}
 
 
-def anonymise_case(session: Session, case: Case, now: datetime, *, reason: str, drop_problem: bool) -> None:
+def anonymise_case(session: Session, texts: Texts, case: Case, now: datetime, *, reason: str,
+                   drop_problem: bool) -> None:
     case.name_enc = None
     case.phone_enc = None
     case.phone_index = None
     case.user_key = ANONYMOUS
     case.chat_key = ANONYMOUS
     erase_for_case(session, case.id)
-    case.problem = "［应市民要求已删除］" if drop_problem else redact_phones(case.problem)
+    case.problem = texts.problem_erased if drop_problem else redact_phones(case.problem)
     for event in case.events:
         if event.kind == "supplement":
             event.text = None if drop_problem else redact_phones(event.text or "")

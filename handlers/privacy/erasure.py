@@ -18,6 +18,7 @@ def erase_citizen(services: Services, *, case_number: str | None = None, phone: 
     loses its personal data; open cases are withdrawn first, since nobody could contact them any more;
     messages still waiting to be sent to them are dropped; their photos and files are deleted."""
     now = services.clock.now()
+    texts = services.taxonomy.texts
     report = PrivacyReport()
     with services.db.transaction() as session:
         found: list[Case] = []
@@ -39,8 +40,8 @@ def erase_citizen(services: Services, *, case_number: str | None = None, phone: 
             )
             if Status(case.status) in OPEN:
                 change_status(session, case, Status.WITHDRAWN, kind="withdrawn", actor=SYSTEM, at=now,
-                              public=False, text="市民要求删除个人信息，求助撤回")
-            anonymise_case(session, case, now, reason="应市民要求删除个人信息", drop_problem=True)
+                              public=False, text=texts.event_erased_withdrawn)
+            anonymise_case(session, texts, case, now, reason=texts.event_erased, drop_problem=True)
             report.cases += 1
         for channel, user_key in citizens:
             erase_for_citizen(session, channel, user_key)

@@ -32,14 +32,15 @@ def purge(services: Services, older_than: timedelta) -> PrivacyReport:
     the cases anonymised, of forms never filed, and any the store holds that nothing names."""
     now = services.clock.now()
     cutoff = now - older_than
+    texts = services.taxonomy.texts
     report = PrivacyReport()
     with services.db.transaction() as session:
         final = [status.value for status in FINAL]
         statement = select(Case).where(Case.status.in_(final), Case.closed_at < cutoff, Case.user_key != ANONYMOUS)
         for batch in _batches(session, statement):
             for case in batch:
-                anonymise_case(session, case, now, reason=f"保存期满（{older_than.days}天）匿名化",
-                                drop_problem=False)
+                anonymise_case(session, texts, case, now, drop_problem=False,
+                               reason=texts.event_retention_anonymised.format(days=older_than.days))
                 report.cases += 1
         idle = session.execute(
             update(Conversation)

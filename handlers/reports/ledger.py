@@ -13,16 +13,23 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, selectinload, undefer
 
+from config.texts import LedgerTexts
 from handlers.services import Services
 from handlers.wording import status_label
 from storage.encryption import mask_name, mask_phone, redact_phones
 from storage.models import Case, CaseEvent
 
+# The columns in order, by their keys in the taxonomy's `texts.ledger` (which holds their titles).
 COLUMNS: tuple[str, ...] = (
-    "编号", "受理时间", "渠道", "区县", "类别", "紧急程度", "状态", "承办部门", "联系人", "联系电话", "问题描述",
-    "联系时限", "联系时间", "联系按时", "办结时限", "办结时间", "办结按时", "反馈时限", "办理结果", "满意度", "合并到",
-    "附件",
+    "number", "received_at", "channel", "district", "category", "urgency", "status", "department", "name", "phone",
+    "problem", "contact_due", "contacted_at", "contact_on_time", "resolve_due", "resolved_at", "resolve_on_time",
+    "feedback_due", "result", "satisfaction", "merged_into",
+    "attachments",
 )
+
+
+def column_titles(texts: LedgerTexts) -> list[str]:
+    return [getattr(texts, column) for column in COLUMNS]
 
 
 @dataclass(frozen=True)
@@ -33,10 +40,10 @@ class LedgerFilter:
     categories: Sequence[str] = ()
 
 
-def _met(due: datetime, done: datetime | None, now: datetime) -> str:
+def _met(texts: LedgerTexts, due: datetime, done: datetime | None, now: datetime) -> str:
     if done is not None:
-        return "是" if done <= due else "否（超时）"
-    return "超时未完成" if now > due else "未到期"
+        return texts.on_time if done <= due else texts.late
+    return texts.overdue if now > due else texts.not_due
 
 
 def select_cases(session: Session, services: Services, wanted: LedgerFilter) -> list[Case]:
@@ -60,6 +67,7 @@ def _midnight(services: Services, day: date) -> datetime:
 def ledger_rows(services: Services, cases: Sequence[Case], *, reveal: bool) -> Iterator[list[object]]:
     now = services.clock.now()
     cipher = services.cipher
+    words = services.taxonomy.texts.ledger
 
     def when(moment: datetime | None) -> str:
         return f"{services.local(moment):%Y-%m-%d %H:%M}" if moment else ""
@@ -81,10 +89,10 @@ def ledger_rows(services: Services, cases: Sequence[Case], *, reveal: bool) -> I
             case.problem if reveal else redact_phones(case.problem),
             when(case.contact_due),
             when(case.contacted_at),
-            _met(case.contact_due, case.contacted_at, now),
+            _met(words, case.contact_due, case.contacted_at, now),
             when(case.resolve_due),
             when(case.resolved_at),
-            _met(case.resolve_due, case.resolved_at, now),
+            _met(words, case.resolve_due, case.resolved_at, now),
             when(case.feedback_due),
             case.result or "",
             case.satisfaction or "",
@@ -130,4 +138,4 @@ def read_ledger(services: Services, wanted: LedgerFilter, *, reveal: bool,
 def record_export_with_phones(services: Services, case_ids: Sequence[int], actor: str) -> None:
     """Every case whose full phone number left the system in an export says so on its timeline, with who."""
     with services.db.transaction() as session:
-        record_reveal(session, case_ids, actor, services.clock.now(), "导出台账（含完整电话）")
+        record_reveal(session, case_ids, actor, services.clock.now(), services.taxonomy.texts.ledger.exported_with_phones)

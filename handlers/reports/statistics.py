@@ -71,7 +71,7 @@ def day_stats(session: Session, services: Services, day: date) -> DayStats:
     stats.urgent_intake = sum(1 for case in created if case.urgent)
     categories = Counter(case.category for case in created)
     stats.intake_by_category = {name: categories.get(name, 0) for name in services.taxonomy.category_names}
-    districts = Counter(case.district or "未知" for case in created)
+    districts = Counter(case.district or services.taxonomy.texts.unknown_district for case in created)
     stats.intake_by_district = dict(districts.most_common())
 
     solved = session.scalars(

@@ -1,4 +1,4 @@
-"""Who may act on cases, and as what (DESIGN §9).
+"""Who may act on cases, and as what.
 
 Anyone acting inside a configured staff chat is a handler; people named in the settings
 (YIBANG_STAFF_HANDLERS, YIBANG_STAFF_SUPERVISORS) or added with `yibang staff add` may act from

@@ -66,7 +66,7 @@ def tell_staff(
 
 
 def render_card(services: Services, case: Case) -> str:
-    """The staff card: urgent first line, masked contact, problem, deadlines (DESIGN §9)."""
+    """The staff card: urgent first line, masked contact, problem, deadlines."""
     taxonomy = services.taxonomy
     texts = taxonomy.texts
     cipher = services.cipher
@@ -81,7 +81,7 @@ def render_card(services: Services, case: Case) -> str:
         category=case.category,
         category_flag=texts.category_unsure if case.needs_review else "",
         urgency=case.urgency,
-        reasons=f"（{'、'.join(reasons)}）" if reasons else "",
+        reasons=texts.staff_card_reasons.format(reasons=texts.list_separator.join(reasons)) if reasons else "",
         district=case.district or texts.masked_none,
         name=mask_name(cipher.decrypt(case.name_enc)) or texts.masked_none,
         phone=mask_phone(cipher.decrypt(case.phone_enc)) or texts.masked_none,

@@ -9,6 +9,7 @@ from sqlalchemy import case as sql_case
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from config.texts import Texts
 from handlers.cases.states import OPEN
 from handlers.reports.statistics import day_stats
 from handlers.services import Services
@@ -21,10 +22,12 @@ from storage.models import Case
 QUEUE_LIMIT = 30
 
 
-def _minutes(value: float | None) -> str:
+def _minutes(texts: Texts, value: float | None) -> str:
     if value is None:
-        return "—"
-    return f"{value:.0f}分钟" if value < 120 else f"{value / 60:.1f}小时"
+        return texts.report_no_figure
+    if value < 120:
+        return texts.staff_stats_minutes.format(n=f"{value:.0f}")
+    return texts.staff_stats_hours.format(n=f"{value / 60:.1f}")
 
 
 def queue_text(session: Session, services: Services, limit: int = QUEUE_LIMIT) -> str:
@@ -44,13 +47,13 @@ def queue_text(session: Session, services: Services, limit: int = QUEUE_LIMIT) -
     for case in cases:
         lines.append(
             texts.staff_queue_item.format(
-                urgent="🔴" if case.urgent else "",
+                urgent=texts.staff_queue_urgent if case.urgent else "",
                 number=case.number,
                 status=status_label(services.taxonomy, case.status),
                 category=case.category,
-                district=case.district or "—",
+                district=case.district or texts.report_no_figure,
                 due=f"{services.local(case.resolve_due):%m-%d %H:%M}",
-                overdue="（已超时）" if case.resolve_due <= now else "",
+                overdue=texts.staff_queue_overdue if case.resolve_due <= now else "",
             )
         )
     return "\n".join(lines)
@@ -60,17 +63,22 @@ def case_text(session: Session, services: Services, number: str) -> str | None:
     case = case_by_number(session, number)
     if case is None:
         return None
-    lines = [render_card(services, case), services.taxonomy.texts.staff_case_timeline]
+    texts = services.taxonomy.texts
+    lines = [render_card(services, case), texts.staff_case_timeline]
     for event in case.events:
-        flag = "" if event.public else "（内部）"
+        flag = "" if event.public else texts.staff_case_internal
         lines.append(f"{services.local(event.at):%m-%d %H:%M} {event.text or event.kind}{flag} · {event.actor}")
     return "\n".join(lines)
 
 
 def stats_text(session: Session, services: Services, day: date) -> str:
+    texts = services.taxonomy.texts
     figures = day_stats(session, services, day)
-    by_category = "，".join(f"{name} {count}" for name, count in figures.intake_by_category.items() if count)
-    return services.taxonomy.texts.staff_stats.format(
+    by_category = texts.staff_stats_separator.join(
+        texts.report_category.format(name=name, count=count)
+        for name, count in figures.intake_by_category.items() if count
+    )
+    return texts.staff_stats.format(
         date=figures.day.isoformat(),
         intake=figures.intake,
         urgent_intake=figures.urgent_intake,
@@ -79,9 +87,9 @@ def stats_text(session: Session, services: Services, day: date) -> str:
         overdue=figures.overdue,
         contact_overdue=figures.contact_overdue,
         open=figures.open_cases,
-        contact_minutes=_minutes(figures.average_minutes_to_contact),
-        solve_minutes=_minutes(figures.average_minutes_to_solve),
-        by_category=by_category or "—",
+        contact_minutes=_minutes(texts, figures.average_minutes_to_contact),
+        solve_minutes=_minutes(texts, figures.average_minutes_to_solve),
+        by_category=by_category or texts.report_no_figure,
     )
 
 

@@ -60,7 +60,7 @@ def render_text(services: Services, stats: DayStats) -> str:
         date=stats.day.isoformat(),
         intake=stats.intake,
         urgent_intake=stats.urgent_intake,
-        categories="、".join(categories) or texts.report_no_figure,
+        categories=texts.list_separator.join(categories) or texts.report_no_figure,
         closed=stats.closed,
         urgent_closed=stats.urgent_closed,
         overdue=stats.overdue,
