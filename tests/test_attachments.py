@@ -397,3 +397,60 @@ def test_rekey_reseals_every_file_under_the_new_key(on_telegram, services):
     assert gps_of(services.media.get(kept.blob_key)) == {} and services.media.get(kept.thumb_key)
     assert only_new.decrypt(waiting.file_ref_enc) == "not-yet-fetched"
     assert rekey(services).files == 0, "nothing left to move"
+
+
+# ---------------------------------------------------------------- the upgrade
+
+
+def test_the_upgrade_turns_old_file_ids_into_attachments_waiting_to_be_fetched(tmp_path):
+    from datetime import datetime
+
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import MetaData, inspect, text
+
+    from storage import Database
+    from storage.database import MIGRATIONS
+
+    database = Database(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["quiet"] = True
+    with database.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0003")
+    then = datetime(2022, 1, 10, 2, 0)
+    with database.engine.begin() as connection:
+        cases = MetaData()
+        cases.reflect(connection, only=["cases"])
+        table = cases.tables["cases"]
+        # every required column of the old table filled with something of its type
+        filler = {"DATETIME": then, "JSON": [], "INTEGER": 0, "BOOLEAN": False, "FLOAT": 0.0}
+        values = {column.name: filler.get(str(column.type).split("(")[0], "x")
+                  for column in table.columns if not column.nullable and column.name != "id"}
+        values.update(number="ZZ20220110-0001", channel="telegram", user_key="1001", chat_key="1001",
+                      evidence={}, alerts=[], staff_messages={},
+                      attachments=[{"media": "photo", "file_id": "old-photo", "channel": "telegram"}])
+        connection.execute(table.insert().values(values))
+        connection.execute(text("INSERT INTO case_events (case_id, at, kind, actor, public, data) "
+                                "VALUES (1, :at, 'received', 'citizen', 1, '{}')"), {"at": then})
+    database.migrate()
+    with database.engine.connect() as connection:
+        assert "attachments" not in {column["name"] for column in inspect(connection).get_columns("cases")}
+        assert connection.execute(text("SELECT count(*) FROM case_events")).scalar() == 1, "the timeline stays"
+        row = connection.execute(text("SELECT case_id, status, file_ref_enc, message_id FROM attachments")).one()
+        assert tuple(row) == (1, "pending", "unsealed:old-photo", "legacy:1:0")
+        job = connection.execute(text("SELECT channel, target, status FROM outbox")).one()
+        assert tuple(job) == ("telegram-files", "1001", "pending")
+    database.dispose()
+
+
+def test_a_file_id_the_upgrade_left_unsealed_is_fetched_and_sealed_by_rekey(on_telegram, services):
+    photo_message(on_telegram, "new-style")
+    with services.db.transaction() as session:
+        session.execute(Attachment.__table__.update().values(file_ref_enc="unsealed:old-photo"))
+    [attachment] = attachments(services)
+    assert downloads.job(services, attachment.id).file_ref == "old-photo"
+    rekey(services)
+    [attachment] = attachments(services)
+    assert services.cipher.decrypt(attachment.file_ref_enc) == "old-photo"

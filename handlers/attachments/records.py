@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
 from handlers.delivery import payloads
@@ -74,8 +74,8 @@ def file_ref(services: Services, row: Attachment) -> str | None:
 
 def kept_count(session: Session, case_id: int) -> int:
     """The photos and files a case carries (or will, once fetched)."""
-    return len(session.scalars(
-        select(Attachment.id).where(Attachment.case_id == case_id, Attachment.status.in_(KEPT))).all())
+    return session.scalar(select(func.count(Attachment.id))
+                          .where(Attachment.case_id == case_id, Attachment.status.in_(KEPT))) or 0
 
 
 def attach(session: Session, services: Services, ids: Sequence[int], *, case_id: int, channel: str, user_key: str,

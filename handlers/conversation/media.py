@@ -5,6 +5,8 @@ refused at once, with the reason, when the platform already says it is too large
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from handlers.attachments import records
 from handlers.conversation import intake, progress, supplement
 from handlers.conversation.intake import ATTACHMENTS
@@ -15,7 +17,7 @@ ACCEPTED = frozenset({"photo", "document"})
 ACCEPTED_TYPES = ("image/", "application/pdf")
 
 
-def on_file(turn: Turn, reprompt) -> None:
+def on_file(turn: Turn, reprompt: Callable[[Turn], None]) -> None:
     """A photo or document message (voice and the rest are answered by the dialogue itself)."""
     pending = list(turn.slots.get(ATTACHMENTS, [])) if _collecting(turn) else []
     open_case = None
@@ -57,8 +59,8 @@ def _receive(turn: Turn, pending: list[int], case_id: int | None) -> int | None:
     if payload.get("media") == "document" and mime and not mime.startswith(ACCEPTED_TYPES):
         turn.say("attachment_not_accepted")
         return None
-    size = int(payload.get("size") or 0) if str(payload.get("size") or "").isdigit() else 0
-    if size > settings.media_max_bytes:
+    declared = str(payload.get("size") or "")
+    if declared.isdigit() and int(declared) > settings.media_max_bytes:
         turn.say("attachment_too_large", limit=records.megabytes(settings.media_max_bytes))
         return None
     already = len(pending) + (records.kept_count(turn.session, case_id) if case_id is not None else 0)
