@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from handlers.attachments import content, records
 from handlers.services import Services
-from storage.models import Attachment
+from storage.models import Attachment, Case
 
 log = logging.getLogger(__name__)
 
@@ -91,4 +91,9 @@ def _not_kept(services: Services, attachment_id: int, status: str, reason: str) 
 
 
 def _locked(session, attachment_id: int) -> Attachment | None:
+    """The attachment row locked, its case's row locked first: the citizen's own transaction (adding the
+    photo to the case) takes the case, then the attachment, and locks taken in one order cannot deadlock."""
+    case_id = session.scalar(select(Attachment.case_id).where(Attachment.id == attachment_id))
+    if case_id is not None:
+        session.execute(select(Case.id).where(Case.id == case_id).with_for_update())
     return session.scalars(select(Attachment).where(Attachment.id == attachment_id).with_for_update()).one_or_none()
