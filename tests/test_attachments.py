@@ -176,7 +176,7 @@ def test_a_photo_before_any_form_starts_one_and_is_fetched_soon(on_telegram, ser
     answer = photo_message(on_telegram)
     assert "照片已收到，提交求助时会一并附上" in answer and "怎么称呼" in answer
     [attachment] = attachments(services)
-    assert attachment.case_id is None and attachment.status == records.PENDING
+    assert attachment.case_id is None and attachment.status == records.AttachmentStatus.PENDING
     with services.db.reading() as session:
         [job] = session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "telegram-files")).all()
     assert job.payload == {"kind": "media_download", "attachment_id": attachment.id}
@@ -230,7 +230,7 @@ def test_a_photo_the_citizen_did_not_want_on_the_case_is_erased(on_telegram, ser
     photo_message(on_telegram, "oops")
     assert "好的" in on_telegram.says("3")
     [attachment] = attachments(services)
-    assert attachment.status == records.ERASED and attachment.file_ref_enc is None
+    assert attachment.status == records.AttachmentStatus.ERASED and attachment.file_ref_enc is None
 
 
 # ---------------------------------------------------------------- fetched, kept, refused
@@ -247,7 +247,7 @@ def test_a_fetched_photo_is_kept_sealed_and_goes_to_staff_after_the_card(on_tele
     on_telegram.finish(problem="家里老人的降压药吃完了，小区封控出不去", name="张女士", phone="13912345678",
                        district="金水区")
     [attachment] = attachments(services)
-    assert fetched(services, attachment.id, phone_photo()) == records.STORED
+    assert fetched(services, attachment.id, phone_photo()) == records.AttachmentStatus.STORED
     [attachment] = attachments(services)
     assert attachment.file_ref_enc is None and attachment.content_type == "image/jpeg"
     assert (attachment.width, attachment.height) == (1200, 1600)
@@ -292,7 +292,7 @@ def citizen_pushes(services) -> list[str]:
 def test_a_file_the_platform_will_not_give_is_given_up_and_the_citizen_told(on_telegram, services):
     photo_message(on_telegram)
     [attachment] = attachments(services)
-    assert downloads.give_up(services, attachment.id, "expired") == records.FAILED
+    assert downloads.give_up(services, attachment.id, "expired") == records.AttachmentStatus.FAILED
     [told] = citizen_pushes(services)
     assert "没能收到" in told and "重新发送" in told
 
@@ -344,7 +344,7 @@ def test_erasure_deletes_the_citizens_files_but_not_one_another_citizen_also_sen
     assert len(stored_files(services)) == 4  # two photos and their thumbnails, each kept once
     report = erase_citizen(services, case_number=number)
     assert report.files == 2, "the red photo and its thumbnail"
-    assert [a.status for a in attachments(services)] == [records.ERASED, records.ERASED, records.STORED]
+    assert [a.status for a in attachments(services)] == [records.AttachmentStatus.ERASED, records.AttachmentStatus.ERASED, records.AttachmentStatus.STORED]
     assert [a.blob_key for a in attachments(services)][:2] == [None, None]
     assert stored_files(services) == {theirs_now.blob_key for theirs_now in attachments(services)[2:]} | {
         attachments(services)[2].thumb_key}
@@ -375,7 +375,7 @@ def test_purge_deletes_old_closed_cases_files_unfiled_photos_and_files_nothing_n
     services.clock.advance(days=181)
     assert purge(services, timedelta(days=180)).files == 2
     assert stored_files(services) == set()
-    assert [a.status for a in attachments(services)] == [records.ERASED, records.ERASED]
+    assert [a.status for a in attachments(services)] == [records.AttachmentStatus.ERASED, records.AttachmentStatus.ERASED]
 
 
 def test_rekey_reseals_every_file_under_the_new_key(on_telegram, services):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from handlers.attachments import content, records
+from handlers.attachments.records import AttachmentStatus
 from handlers.services import Services
 from storage.models import Attachment, Case
 
@@ -32,7 +33,7 @@ def job(services: Services, attachment_id: int) -> Job | None:
     """What to fetch; None when there is nothing to do (fetched already, erased, or the row is gone)."""
     with services.db.reading() as session:
         row = session.get(Attachment, attachment_id)
-        if row is None or row.status != records.PENDING:
+        if row is None or row.status != AttachmentStatus.PENDING:
             return None
         ref = records.file_ref(services, row)
         if not ref:
@@ -51,10 +52,10 @@ def keep(services: Services, attachment_id: int, data: bytes) -> str:
     now = services.clock.now()
     with services.db.transaction() as session:
         row = _locked(session, attachment_id)
-        if row is None or row.status != records.PENDING:
+        if row is None or row.status != AttachmentStatus.PENDING:
             # Erased while it was being fetched: what was just written is deleted by the next purge.
-            return row.status if row is not None else records.ERASED
-        row.status = records.STORED
+            return row.status if row is not None else AttachmentStatus.ERASED
+        row.status = AttachmentStatus.STORED
         row.blob_key, row.thumb_key = blob, thumb
         row.content_type, row.size = cleaned.content_type, len(cleaned.data)
         row.width, row.height = cleaned.width, cleaned.height
@@ -62,26 +63,26 @@ def keep(services: Services, attachment_id: int, data: bytes) -> str:
         row.file_ref_enc = None  # the platform's handle is no longer needed
         if row.case_id is not None:
             records.show_to_staff(session, services, row.case_id, now)
-    return records.STORED
+    return AttachmentStatus.STORED
 
 
 def refuse(services: Services, attachment_id: int, reason: str) -> str:
     """Not kept (too large, not an image or PDF): recorded, and the citizen told why."""
-    return _not_kept(services, attachment_id, records.REFUSED, reason)
+    return _not_kept(services, attachment_id, AttachmentStatus.REFUSED, reason)
 
 
 def give_up(services: Services, attachment_id: int, error: str) -> str:
     """The platform would not give the file (expired, gone, or failing for too long)."""
     log.warning("attachment %s could not be fetched: %s", attachment_id, error)
-    return _not_kept(services, attachment_id, records.FAILED, records.UNREACHABLE)
+    return _not_kept(services, attachment_id, AttachmentStatus.FAILED, records.UNREACHABLE)
 
 
 def _not_kept(services: Services, attachment_id: int, status: str, reason: str) -> str:
     now = services.clock.now()
     with services.db.transaction() as session:
         row = _locked(session, attachment_id)
-        if row is None or row.status != records.PENDING:
-            return row.status if row is not None else records.ERASED
+        if row is None or row.status != AttachmentStatus.PENDING:
+            return row.status if row is not None else AttachmentStatus.ERASED
         row.status, row.reason, row.file_ref_enc = status, reason, None
         records.tell_citizen(session, services, row, f"attachment_refused_{reason}", now)
         if row.case_id is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
@@ -20,14 +21,17 @@ from handlers.services import Services
 from storage import outbox
 from storage.models import Attachment, Case
 
-# statuses
-PENDING = "pending"
-STORED = "stored"
-REFUSED = "refused"
-FAILED = "failed"
-ERASED = "erased"
+
+class AttachmentStatus(StrEnum):
+    PENDING = "pending"  # waiting to be fetched
+    STORED = "stored"  # checked, cleaned and kept in the media store
+    REFUSED = "refused"  # too large, or neither a photo nor a PDF
+    FAILED = "failed"  # the platform would not give it
+    ERASED = "erased"  # purge, erasure, or the citizen did not want it
+
+
 # The attachment will reach staff, or already has.
-KEPT = (PENDING, STORED)
+KEPT = (AttachmentStatus.PENDING, AttachmentStatus.STORED)
 
 # The outbox channel that fetches each platform's files (rows of kind media_download).
 FETCHERS = {"telegram": "telegram-files", "wechat": "wechat-files"}
@@ -53,7 +57,7 @@ def record(session: Session, services: Services, *, channel: str, user_key: str,
     attachment = Attachment(
         public_id=secrets.token_urlsafe(16), case_id=case_id, channel=channel, user_key=user_key,
         chat_key=chat_key, message_id=message_id, media=media, file_ref_enc=services.cipher.encrypt(file_ref),
-        status=PENDING, received_at=now,
+        status=AttachmentStatus.PENDING, received_at=now,
     )
     session.add(attachment)
     session.flush()
@@ -103,7 +107,7 @@ def discard(session: Session, ids: Sequence[int], channel: str, user_key: str) -
             update(Attachment)
             .where(Attachment.id.in_(list(ids)), Attachment.channel == channel, Attachment.user_key == user_key,
                    Attachment.case_id.is_(None))
-            .values(status=ERASED, reason=DISCARDED, file_ref_enc=None)
+            .values(status=AttachmentStatus.ERASED, reason=DISCARDED, file_ref_enc=None)
         )
 
 
@@ -114,12 +118,14 @@ def show_to_staff(session: Session, services: Services, case_id: int, now: datet
     if case is None:
         return 0
     still_fetching = session.scalar(
-        select(exists().where(Attachment.case_id == case_id, Attachment.status == PENDING)))
+        select(exists().where(Attachment.case_id == case_id,
+                              Attachment.status == AttachmentStatus.PENDING)))
     if still_fetching:
         return 0
     rows = session.scalars(
         select(Attachment)
-        .where(Attachment.case_id == case_id, Attachment.status == STORED, Attachment.shown_at.is_(None))
+        .where(Attachment.case_id == case_id, Attachment.status == AttachmentStatus.STORED,
+               Attachment.shown_at.is_(None))
         .order_by(Attachment.id)
     ).all()
     if not rows:

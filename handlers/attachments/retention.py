@@ -17,6 +17,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from handlers.attachments import records
+from handlers.attachments.records import AttachmentStatus
 from handlers.services import Services
 from storage.models import Attachment
 
@@ -43,8 +44,8 @@ def erase_unfiled(session: Session, before: datetime) -> int:
 
 def _erase(session: Session, *where) -> int:
     result = session.execute(
-        update(Attachment).where(*where, Attachment.status != records.ERASED)
-        .values(status=records.ERASED, file_ref_enc=None)
+        update(Attachment).where(*where, Attachment.status != AttachmentStatus.ERASED)
+        .values(status=AttachmentStatus.ERASED, file_ref_enc=None)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount or 0
@@ -55,7 +56,7 @@ def delete_erased_files(services: Services) -> int:
     with services.db.reading() as session:
         erased = session.execute(
             select(Attachment.id, Attachment.blob_key, Attachment.thumb_key)
-            .where(Attachment.status == records.ERASED,
+            .where(Attachment.status == AttachmentStatus.ERASED,
                    or_(Attachment.blob_key.is_not(None), Attachment.thumb_key.is_not(None)))
         ).all()
         names = {name for _, blob, thumb in erased for name in (blob, thumb) if name}
@@ -80,7 +81,7 @@ def _still_named(session: Session, names: Iterable[str]) -> set[str]:
         part = wanted[start:start + 500]
         for column in (Attachment.blob_key, Attachment.thumb_key):
             found.update(session.scalars(select(column).where(column.in_(part),
-                                                              Attachment.status != records.ERASED)))
+                                                              Attachment.status != AttachmentStatus.ERASED)))
     return found
 
 
@@ -102,7 +103,7 @@ def reseal_files(services: Services) -> int:
     returns how many files moved. Safe to run again: files already resealed are left as they are."""
     with services.db.reading() as session:
         names = {name for pair in session.execute(
-            select(Attachment.blob_key, Attachment.thumb_key).where(Attachment.status == records.STORED))
+            select(Attachment.blob_key, Attachment.thumb_key).where(Attachment.status == AttachmentStatus.STORED))
             for name in pair if name}
     moved = 0
     for name in sorted(names):

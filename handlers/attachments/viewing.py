@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers.attachments import records
 from handlers.attachments.content import PDF
+from handlers.attachments.records import AttachmentStatus
 from handlers.cases.actions import Actor
 from handlers.services import Services
 from storage.cases import case_by_number
@@ -70,7 +70,7 @@ def for_staff_row(services: Services, payload: Mapping[str, Any], case_id: int |
         if case is None:
             return None
         rows = session.scalars(select(Attachment).where(Attachment.id.in_(ids), Attachment.case_id == case.id,
-                                                        Attachment.status == records.STORED)
+                                                        Attachment.status == AttachmentStatus.STORED)
                                .order_by(Attachment.id)).all()
         wanted = [(row.public_id, row.content_type or "", row.blob_key or "") for row in rows]
         number, posted = case.number, dict(case.staff_messages or {})
@@ -91,7 +91,7 @@ def _read(services: Services, number: str, wanted: Sequence[tuple[str, str, str]
 def summaries(session: Session, case_id: int) -> list[AttachmentSummary]:
     """The case's stored attachments, oldest first: for its page in the staff console."""
     rows = session.scalars(select(Attachment).where(Attachment.case_id == case_id,
-                                                    Attachment.status == records.STORED)
+                                                    Attachment.status == AttachmentStatus.STORED)
                            .order_by(Attachment.id)).all()
     return [AttachmentSummary(row.public_id, row.content_type or "", row.width, row.height, row.size or 0,
                               row.received_at, row.thumb_key is not None) for row in rows]
@@ -110,7 +110,7 @@ def staff_file(services: Services, actor: Actor | None, number: str, public_id: 
             return None
         row = session.scalars(select(Attachment).where(Attachment.public_id == public_id,
                                                        Attachment.case_id == case.id,
-                                                       Attachment.status == records.STORED)).one_or_none()
+                                                       Attachment.status == AttachmentStatus.STORED)).one_or_none()
         if row is None:
             return None
         key = row.thumb_key if thumbnail else row.blob_key
