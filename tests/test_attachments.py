@@ -454,3 +454,32 @@ def test_a_file_id_the_upgrade_left_unsealed_is_fetched_and_sealed_by_rekey(on_t
     rekey(services)
     [attachment] = attachments(services)
     assert services.cipher.decrypt(attachment.file_ref_enc) == "old-photo"
+
+
+def test_two_photos_of_a_case_fetched_at_the_same_moment_go_to_staff_together_once(on_telegram, services):
+    import threading
+
+    on_telegram.says("我要求助")
+    photo_message(on_telegram, "left")
+    photo_message(on_telegram, "right")
+    on_telegram.finish(problem="楼道里积水很深，老人出不了门", name="李先生", phone="13812345678", district="二七区")
+    first, second = attachments(services)
+    photos = {first.id: phone_photo(colour="red"), second.id: phone_photo(colour="blue")}
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def fetch(attachment_id: int) -> None:
+        try:
+            start.wait(10)
+            downloads.keep(services, attachment_id, photos[attachment_id])
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=fetch, args=(attachment_id,)) for attachment_id in photos]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not errors
+    [row] = staff_rows(services)
+    assert sorted(row.payload["attachments"]) == sorted(photos)
