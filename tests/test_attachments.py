@@ -20,7 +20,7 @@ from handlers.privacy.keys import rekey
 from handlers.privacy.retention import purge
 from storage.encryption import FieldCipher
 from storage.media import LocalBlobStore, MediaStore, open_media_store
-from storage.models import Attachment, OutboxMessage
+from storage.models import Attachment, Case, OutboxMessage
 
 LIMIT = 10 * 1024 * 1024
 SECRET = "test-secret-key-that-is-long-enough-0123456789"  # the fixtures' key
@@ -483,3 +483,21 @@ def test_two_photos_of_a_case_fetched_at_the_same_moment_go_to_staff_together_on
     assert not errors
     [row] = staff_rows(services)
     assert sorted(row.payload["attachments"]) == sorted(photos)
+
+
+def test_a_caption_is_the_problem_of_a_new_request_or_the_words_of_a_supplement(on_telegram, services):
+    answer = on_telegram.says("门口被焊死了，家里老人出不去", kind="media",
+                              payload={"media": "photo", "file_id": "door"})
+    assert "照片已收到" in answer and "怎么称呼" in answer
+    on_telegram.says("何女士")
+    on_telegram.says("13912345678")
+    summary = on_telegram.says("金水区")
+    assert "门口被焊死了" in summary and "确认提交吗" in summary
+    number = on_telegram.says("确认").split("编号 ", 1)[1].split("。", 1)[0]
+    offer = on_telegram.says("水也停了", kind="media", payload={"media": "photo", "file_id": "tap"})
+    assert f"正在办理的求助 {number}" in offer
+    assert f"已补充到 {number}" in on_telegram.says("1")
+    with services.db.reading() as session:
+        [case] = session.scalars(select(Case)).all()
+        assert [event.text for event in case.events if event.kind == "supplement"] == ["市民补充：水也停了"]
+    assert [a.case_id is not None for a in attachments(services)] == [True, True]

@@ -6,11 +6,13 @@ refused at once, with the reason, when the platform already says it is too large
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from handlers.attachments import records
 from handlers.conversation import intake, progress, supplement
 from handlers.conversation.intake import ATTACHMENTS
 from handlers.conversation.turn import Turn
+from handlers.conversation.validators import Value, clean_text
 
 # What the dialogue takes: photos, and files that may be photos or PDFs (checked by content once fetched).
 ACCEPTED = frozenset({"photo", "document"})
@@ -20,6 +22,8 @@ ACCEPTED_TYPES = ("image/", "application/pdf")
 def on_file(turn: Turn, reprompt: Callable[[Turn], None]) -> None:
     """A photo or document message (voice and the rest are answered by the dialogue itself)."""
     pending = list(turn.slots.get(ATTACHMENTS, [])) if _collecting(turn) else []
+    # A caption says what the photo shows: the problem of a new request, or the words of a supplement.
+    caption = clean_text(turn.incoming.text)
     open_case = None
     if not intake.in_intake(turn.step) and turn.step != supplement.SUPPLEMENT:
         open_cases = progress.open_cases(turn)
@@ -36,10 +40,14 @@ def on_file(turn: Turn, reprompt: Callable[[Turn], None]) -> None:
         turn.slots[ATTACHMENTS] = pending + [attachment]
         supplement.reprompt(turn)
     elif open_case is not None:
-        supplement.offer(turn, open_case, "", attachment)
+        supplement.offer(turn, open_case, caption, attachment)
     else:
         turn.say("attachment_received")
-        intake.start(turn, {ATTACHMENTS: [attachment]})
+        prefill: dict[str, Any] = {ATTACHMENTS: [attachment]}
+        problem = intake.SLOTS["problem"].parse(turn, caption) if caption else None
+        if isinstance(problem, Value):
+            prefill["problem"] = problem.value
+        intake.start(turn, prefill)
 
 
 def _collecting(turn: Turn) -> bool:
