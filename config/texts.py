@@ -157,8 +157,10 @@ class Texts(BaseModel):
     staff_card_reasons: str
     staff_danger_alert: str
     staff_supplement: str
-    # the caption of a case's photos and files in the staff channels
+    # the caption of a case's photos and files in the staff channels; the timeline line when they are
+    # taken out of the system (`yibang case files`)
     staff_attachments: str
+    event_attachments_exported: str
     masked_none: str
     list_separator: str
     unknown_district: str

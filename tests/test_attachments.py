@@ -501,3 +501,33 @@ def test_a_caption_is_the_problem_of_a_new_request_or_the_words_of_a_supplement(
         [case] = session.scalars(select(Case)).all()
         assert [event.text for event in case.events if event.kind == "supplement"] == ["市民补充：水也停了"]
     assert [a.case_id is not None for a in attachments(services)] == [True, True]
+
+
+def test_the_command_line_shows_a_cases_files_writes_them_out_and_the_timeline_says_so(on_telegram, services,
+                                                                                       tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    number = on_telegram.files()
+    photo_message(on_telegram)
+    on_telegram.says("1")
+    [attachment] = attachments(services)
+    fetched(services, attachment.id, phone_photo())
+    env = {key: value for key, value in os.environ.items() if not key.startswith("YIBANG_")}
+    env.update(YIBANG_DATA_DIR=str(services.settings.data_dir), YIBANG_SECRET_KEY=SECRET,
+               YIBANG_DATABASE_URL=services.db.url.render_as_string(hide_password=False))
+
+    def yibang(*args: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=env,
+                              timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    [written] = json.loads(yibang("case", "files", number, "--out", str(tmp_path / "out")))
+    assert written.endswith(f"{number}-1.jpg")
+    data = (tmp_path / "out" / f"{number}-1.jpg").read_bytes()
+    assert size_of(data) == (1200, 1600) and gps_of(data) == {}
+    shown = json.loads(yibang("case", "show", number, "--json"))
+    assert [item["id"] for item in shown["attachments"]] == [attachment.public_id]
+    assert shown["timeline"][-1]["kind"] == "attachments_exported" and "1 件" in shown["timeline"][-1]["text"]

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from handlers.attachments.content import PDF
 from handlers.attachments.records import AttachmentStatus
 from handlers.cases.actions import Actor
+from handlers.cases.timeline import add_event
 from handlers.services import Services
 from storage.cases import case_by_number
 from storage.models import Attachment, Case
@@ -124,6 +125,24 @@ def staff_file(services: Services, actor: Actor | None, number: str, public_id: 
     extension = EXTENSIONS.get(content_type, "bin")
     suffix = "-thumb" if thumbnail else ""
     return StaffFile(public_id, content_type, data, f"{case.number}-{position}{suffix}.{extension}")
+
+
+def case_files(services: Services, actor: Actor, number: str) -> list[StaffFile] | None:
+    """Every kept file of a case (`yibang case files`), taken out of the system: the timeline says who took
+    how many, as it says who looked up a phone. None when there is no such case for this person."""
+    with services.db.transaction() as session:
+        case = case_by_number(session, number)
+        if case is None or not may_see(actor, case):
+            return None
+        rows = session.scalars(select(Attachment).where(Attachment.case_id == case.id,
+                                                        Attachment.status == AttachmentStatus.STORED)
+                               .order_by(Attachment.id)).all()
+        wanted = [(row.public_id, row.content_type or "", row.blob_key or "") for row in rows]
+        if rows:
+            add_event(session, case, kind="attachments_exported", actor=str(actor), at=services.clock.now(),
+                      text=services.taxonomy.texts.event_attachments_exported.format(count=len(rows)))
+        number = case.number
+    return _read(services, number, wanted)
 
 
 def may_see(actor: Actor, case: Case) -> bool:
