@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 import httpx  # noqa: E402
 from PIL import Image, ImageDraw, ImageFilter  # noqa: E402
 from pydantic import SecretStr  # noqa: E402
-from telegram_standin import TOKEN, BotApiStandIn  # noqa: E402
+from support.telegram_stand_in import TOKEN, TelegramStandIn  # noqa: E402
 
 from bot.application import senders  # noqa: E402
 from bot.dispatcher import Dispatcher  # noqa: E402
@@ -94,7 +94,7 @@ def figures(latencies: list[float]) -> dict[str, float]:
 
 
 class World:
-    def __init__(self, directory: Path, api: BotApiStandIn):
+    def __init__(self, directory: Path, api: TelegramStandIn):
         settings = Settings(
             _env_file=None, data_dir=directory, secret_key="benchmark-secret-key-that-is-long-enough-0",
             telegram_token=SecretStr(TOKEN), telegram_api_url=api.url, telegram_staff_chat_id=STAFF_CHAT,
@@ -165,7 +165,7 @@ async def measure(world: World, cases: dict[int, str], photos: dict[int, bytes],
     return [arrived[number] - started[number] for number in cases.values()]
 
 
-async def ceiling(api: BotApiStandIn, photo: bytes, count: int) -> dict[str, float]:
+async def ceiling(api: TelegramStandIn, photo: bytes, count: int) -> dict[str, float]:
     settings = Settings(_env_file=None, telegram_token=SecretStr(TOKEN), telegram_api_url=api.url)
     took = []
     async with make_bot(settings, unlimited()) as bot:
@@ -177,7 +177,7 @@ async def ceiling(api: BotApiStandIn, photo: bytes, count: int) -> dict[str, flo
 
 
 async def main(count: int) -> dict[str, object]:
-    api = BotApiStandIn().start()
+    api = TelegramStandIn().start()
     try:
         photos = {1000 + index: phone_photo(index) for index in range(count)}
         sample = photos[1000]

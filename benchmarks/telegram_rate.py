@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from pydantic import SecretStr  # noqa: E402
-from telegram_standin import TOKEN, BotApiStandIn  # noqa: E402
+from support.telegram_stand_in import TOKEN, TelegramStandIn  # noqa: E402
 
 from bot.telegram.application import make_bot  # noqa: E402
 from bot.telegram.limits import FloodControl  # noqa: E402
@@ -37,7 +37,7 @@ def most_in_any_window(times: list[float], seconds: float) -> int:
     return max(sum(1 for t in times if start <= t < start + seconds - 0.005) for start in times)
 
 
-async def send_at_once(settings: Settings, api: BotApiStandIn, chats: list[int]) -> dict[str, float]:
+async def send_at_once(settings: Settings, api: TelegramStandIn, chats: list[int]) -> dict[str, float]:
     api.reset()
     bot = make_bot(settings, FloodControl())
     async with bot:
@@ -71,7 +71,7 @@ def limiter_cost(count: int = 100_000) -> float:
 
 
 def main() -> None:
-    api = BotApiStandIn().start()
+    api = TelegramStandIn().start()
     try:
         settings = Settings(_env_file=None, telegram_token=SecretStr(TOKEN), telegram_api_url=api.url)
         citizens = asyncio.run(send_at_once(settings, api, list(range(1, 91))))

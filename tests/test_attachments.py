@@ -8,10 +8,10 @@ import os
 from datetime import timedelta
 
 import pytest
-from media_samples import CAMERA, certificate_pdf, exif_of, gps_of, phone_photo, size_of
 from PIL import Image
 from sqlalchemy import select
-from support import Citizen
+from support.citizens import Citizen
+from support.media_samples import CAMERA, certificate_pdf, exif_of, gps_of, phone_photo, size_of
 
 from handlers.attachments import content, downloads, records, viewing
 from handlers.cases.actions import Actor, CaseDesk

@@ -3,15 +3,14 @@ stand-ins' file routes, the outbox and the staff group or the WeCom robot."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 
-from media_samples import certificate_pdf, gps_of, phone_photo, size_of
 from sqlalchemy import select
-from telegram_support import STAFF_CHAT, message_update, photo
-from wechat_stand_in import CUSTOM, MEDIA, ROBOT
-from wechat_world import wechat_world
+from support.citizens import case_number_in
+from support.media_samples import certificate_pdf, gps_of, phone_photo, size_of
+from support.telegram_world import STAFF_CHAT, message_update, photo
+from support.wechat_stand_in import CUSTOM, MEDIA, ROBOT
 
 from storage.models import Attachment, Case, OutboxMessage
 
@@ -40,10 +39,10 @@ def card_message_id(services) -> int:
 
 
 def fill_form(citizen) -> str:
+    """The rest of the form, after the photos; the case number."""
     for answer in ("张女士", "13912345678", "金水区", "楼道里积水很深，家里老人出不了门"):
         citizen.says(answer)
-    answer = texts(citizen.says("确认"))
-    return answer.split("编号 ", 1)[1].split("。", 1)[0]
+    return case_number_in(texts(citizen.says("确认")))
 
 
 # ---------------------------------------------------------------- Telegram
@@ -83,7 +82,7 @@ def item_is_pdf(data: bytes) -> bool:
 def test_a_photo_sent_after_filing_is_added_to_the_case_and_replies_to_its_card(telegram):
     telegram.api.add_file("later", phone_photo())
     alice = telegram.citizen(1001)
-    number = alice.files_a_case()
+    number = alice.files()
     telegram.deliver()
     offer = texts(alice.sends_content(**photo("later")))
     assert f"正在办理的求助 {number}" in offer
@@ -150,44 +149,36 @@ def test_a_sticker_is_still_refused_and_nothing_is_fetched(telegram):
 # ---------------------------------------------------------------- WeChat and the WeCom robot
 
 
-def test_a_wechat_photo_is_fetched_with_media_get_and_reaches_the_wecom_robot_as_an_image(services):
-    async def story():
-        async with wechat_world(services) as world:
-            world.stand_in.media["media-abc"] = phone_photo()
-            citizen = world.citizen()
-            assert "怎么称呼" in await citizen.says("我要求助")
-            answer = await citizen.sends("image", PicUrl="http://mmbiz.example/pic", MediaId="media-abc")
-            assert "照片已收到，提交求助时会一并附上" in answer
-            await citizen.says("张女士")
-            await citizen.says("13912345678")
-            await citizen.says("金水区")
-            await citizen.says("楼道里积水很深，家里老人出不了门")
-            assert "已受理" in await citizen.says("1")
-            await world.deliver()
-            await world.deliver()
-            [fetch] = world.stand_in.attempts(MEDIA)
-            assert fetch.errcode == 0 and fetch.body == {"media_id": "media-abc"}
-            sent = world.stand_in.delivered(ROBOT)
-            assert [body["msgtype"] for body in sent] == ["markdown", "markdown", "image"]
-            assert "市民发来的照片" in sent[1]["markdown"]["content"]
-            image = base64.b64decode(sent[2]["image"]["base64"])
-            assert hashlib.md5(image).hexdigest() == sent[2]["image"]["md5"]
-            assert image.startswith(b"\xff\xd8") and gps_of(image) == {} and size_of(image) == (1200, 1600)
-
-    asyncio.run(story())
+def test_a_wechat_photo_is_fetched_with_media_get_and_reaches_the_wecom_robot_as_an_image(wechat):
+    wechat.stand_in.media["media-abc"] = phone_photo()
+    citizen = wechat.citizen()
+    assert "怎么称呼" in citizen.says("我要求助")
+    answer = citizen.sends("image", PicUrl="http://mmbiz.example/pic", MediaId="media-abc")
+    assert "照片已收到，提交求助时会一并附上" in answer
+    citizen.says("张女士")
+    citizen.says("13912345678")
+    citizen.says("金水区")
+    citizen.says("楼道里积水很深，家里老人出不了门")
+    assert "已受理" in citizen.says("1")
+    wechat.deliver()
+    wechat.deliver()
+    [fetch] = wechat.stand_in.attempts(MEDIA)
+    assert fetch.errcode == 0 and fetch.body == {"media_id": "media-abc"}
+    sent = wechat.stand_in.delivered(ROBOT)
+    assert [body["msgtype"] for body in sent] == ["markdown", "markdown", "image"]
+    assert "市民发来的照片" in sent[1]["markdown"]["content"]
+    image = base64.b64decode(sent[2]["image"]["base64"])
+    assert hashlib.md5(image).hexdigest() == sent[2]["image"]["md5"]
+    assert image.startswith(b"\xff\xd8") and gps_of(image) == {} and size_of(image) == (1200, 1600)
 
 
-def test_an_expired_wechat_photo_is_given_up_and_the_citizen_told(services):
-    async def story():
-        async with wechat_world(services) as world:
-            citizen = world.citizen()
-            await citizen.says("我要求助")
-            await citizen.sends("image", PicUrl="http://mmbiz.example/pic", MediaId="expired")
-            await world.deliver()
-            await world.deliver()
-            assert [call.errcode for call in world.stand_in.attempts(MEDIA)] == [40007]
-            [told] = world.stand_in.delivered(CUSTOM)
-            assert "没能收到" in told["text"]["content"]
-            assert [a.status for a in attachments(world.services)] == ["failed"]
-
-    asyncio.run(story())
+def test_an_expired_wechat_photo_is_given_up_and_the_citizen_told(wechat):
+    citizen = wechat.citizen()
+    citizen.says("我要求助")
+    citizen.sends("image", PicUrl="http://mmbiz.example/pic", MediaId="expired")
+    wechat.deliver()
+    wechat.deliver()
+    assert [call.errcode for call in wechat.stand_in.attempts(MEDIA)] == [40007]
+    [told] = wechat.stand_in.delivered(CUSTOM)
+    assert "没能收到" in told["text"]["content"]
+    assert [a.status for a in attachments(wechat.services)] == ["failed"]

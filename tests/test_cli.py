@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from support import PG_URL, drop_pg_schema, new_pg_schema
+from support.world import PG_URL, drop_pg_schema, new_pg_schema
 
 YIBANG = [sys.executable, "-m", "bot"]
 DIALOGUE = "\n".join([

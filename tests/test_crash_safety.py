@@ -21,7 +21,7 @@ from itertools import count
 from pathlib import Path
 
 import httpx
-from wechat_world import text_xml
+from support.wechat_world import text_xml
 
 from bot.wechat.signature import sign
 

@@ -12,7 +12,8 @@ from datetime import date
 
 import pytest
 from sqlalchemy import select
-from support import Citizen, at
+from support.citizens import Citizen
+from support.world import at
 
 from bot.dispatcher import Dispatcher, LogSender
 from bot.sweeps import send_daily_report

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 from sqlalchemy import select
-from support import at
+from support.world import at
 
 from handlers.cases.actions import Actor, CaseDesk
 from handlers.timers.deadlines import sweep_deadlines

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from support import Citizen
+from support.citizens import Citizen
 
 from storage.models import Attachment, Case, Conversation, OutboxMessage
 

@@ -11,7 +11,7 @@ import itertools
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
-from support import Citizen
+from support.citizens import Citizen
 
 from handlers.messages import IncomingKind
 from storage.models import Case

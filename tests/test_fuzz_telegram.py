@@ -6,7 +6,7 @@ import json
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from telegram_support import SECRET, message_update, user
+from support.telegram_world import SECRET, message_update, user
 
 from bot.telegram.webhook import SECRET_HEADER
 

@@ -13,7 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
-from support import SHARED_DATA, Citizen
+from support.citizens import Citizen
+from support.world import SHARED_DATA
 
 from classifier import evaluate, get_classifier, read_labelled_csv
 from config import load_taxonomy
@@ -97,7 +98,7 @@ def test_urgency_and_districts_work_as_in_the_default(gov_classifier):
     assert result.district.name == "金水区"
 
 
-def test_the_whole_dialogue_files_a_case(gov_taxonomy, gov_classifier, settings, database, clock):
+def test_the_whole_dialogue_files(gov_taxonomy, gov_classifier, settings, database, clock):
     services = Services(
         settings=settings,
         taxonomy=gov_taxonomy,

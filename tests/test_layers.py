@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import NetworkInTransaction
+from support.world import NetworkInTransaction
 
 from handlers.delivery.access_tokens import refresh_token
 from storage.database import in_transaction

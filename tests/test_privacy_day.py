@@ -11,7 +11,7 @@ import logging
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import text
-from telegram_support import STAFF_CHAT
+from support.telegram_world import STAFF_CHAT
 
 from bot.export import write_ledger
 from bot.logs import configure_logging
@@ -82,7 +82,7 @@ def test_a_day_of_traffic_leaves_no_name_or_phone_in_clear(telegram, tmp_path, d
             assert phone in api.texts(citizen.id)[-1]
             numbers.append(citizen.says("确认")[0]["text"].split("编号 ", 1)[1].split("。", 1)[0])
         else:
-            numbers.append(citizen.files_a_case(problem=PROBLEMS[index % len(PROBLEMS)], name=name, phone=phone))
+            numbers.append(citizen.files(problem=PROBLEMS[index % len(PROBLEMS)], name=name, phone=phone))
         citizen.says("查看进度")
         clock.advance(minutes=7)
     telegram.deliver()

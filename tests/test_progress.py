@@ -30,7 +30,7 @@ def test_someone_elses_case_reveals_nothing(citizen, neighbour):
 
 
 def test_same_user_id_on_another_channel_is_another_citizen(citizen, services):
-    from support import Citizen
+    from support.citizens import Citizen
 
     number = citizen.files()
     stranger = Citizen(services, user=citizen.user, channel="wechat")

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from support import at
+from support.world import at
 
 from handlers.conversation.rate_limit import take_token
 

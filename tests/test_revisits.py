@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 from sqlalchemy import select
-from support import at
+from support.world import at
 
 from handlers.cases.actions import Actor, CaseDesk
 from handlers.delivery.payloads import opened

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
-from support import at
+from support.world import at
 
 from storage import FieldCipher, outbox
 from storage.cases import next_case_number

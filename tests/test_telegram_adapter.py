@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from telegram import ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
-from telegram_support import (
+from support.telegram_world import (
     STAFF_CHAT,
     blocked_update,
     contact,
@@ -19,6 +18,7 @@ from telegram_support import (
     text_update,
     user,
 )
+from telegram import ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 
 from bot.telegram.application import api_urls
 from bot.telegram.limits import GROUP, OVERALL, PRIVATE, FloodControl, Window

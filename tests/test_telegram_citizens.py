@@ -3,9 +3,9 @@ through a stand-in Bot API. Every message a client can send gets an answer and n
 
 from __future__ import annotations
 
-from media_samples import phone_photo
 from sqlalchemy import func, select
-from telegram_support import (
+from support.media_samples import phone_photo
+from support.telegram_world import (
     STAFF_CHAT,
     blocked_update,
     contact,
@@ -63,7 +63,7 @@ def test_a_citizen_goes_from_start_to_a_case_number_with_buttons_and_typed_answe
 
 
 def test_the_staff_group_receives_the_card_with_the_phone_masked(telegram):
-    number = telegram.citizen(1001).files_a_case()
+    number = telegram.citizen(1001).files()
     assert telegram.api.sent(STAFF_CHAT) == []  # the card goes through the outbox, not in line
 
     assert telegram.deliver() == 1
@@ -90,7 +90,7 @@ def test_a_shared_contact_fills_the_phone_only_when_it_is_ones_own(telegram):
 
 
 def test_progress_shows_ones_own_case_and_nothing_of_it_to_another_user(telegram):
-    number = telegram.citizen(1001).files_a_case()
+    number = telegram.citizen(1001).files()
 
     own = telegram.citizen(1001).says("/progress")
     assert number in texts(own)

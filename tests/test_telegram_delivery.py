@@ -5,7 +5,7 @@ Time moves by the test's clock; nothing sleeps."""
 from __future__ import annotations
 
 from sqlalchemy import select
-from telegram_support import STAFF_CHAT
+from support.telegram_world import STAFF_CHAT
 
 from handlers.cases.actions import Actor, CaseDesk
 from storage import outbox
@@ -25,7 +25,7 @@ def push(telegram, chat_id: int, text: str, key: str) -> None:
 
 
 def test_a_429_delays_the_card_by_retry_after_and_nothing_is_lost(telegram):
-    telegram.citizen(1001).files_a_case()
+    telegram.citizen(1001).files()
     telegram.api.fail_next(status=429, description="Too Many Requests: retry after 30", retry_after=30,
                            chat_id=STAFF_CHAT)
 
@@ -44,7 +44,7 @@ def test_a_429_delays_the_card_by_retry_after_and_nothing_is_lost(telegram):
 
 
 def test_429s_however_many_never_make_a_card_fail(telegram):
-    telegram.citizen(1001).files_a_case()
+    telegram.citizen(1001).files()
     telegram.api.fail_next(status=429, description="Too Many Requests: retry after 5", retry_after=5,
                            chat_id=STAFF_CHAT, count=12)
     for _ in range(12):
@@ -76,7 +76,7 @@ def test_the_staff_group_gets_at_most_20_messages_a_minute(telegram):
 
 def test_a_citizen_who_blocked_the_bot_is_recorded_and_not_tried_again(telegram):
     alice = telegram.citizen(1001)
-    alice.files_a_case()
+    alice.files()
     telegram.api.block(alice.id)
 
     def tries() -> int:
@@ -126,7 +126,7 @@ def test_a_reply_telegram_would_not_take_is_delivered_later_from_the_outbox(tele
 
 
 def test_a_staff_group_that_refuses_the_bot_is_retried_then_left_for_a_person(telegram):
-    telegram.citizen(1001).files_a_case()
+    telegram.citizen(1001).files()
     telegram.api.fail_next(status=403, description="Forbidden: bot was kicked from the supergroup chat",
                            chat_id=STAFF_CHAT, count=100)
     for _ in range(telegram.dispatcher.max_attempts):
@@ -137,7 +137,7 @@ def test_a_staff_group_that_refuses_the_bot_is_retried_then_left_for_a_person(te
 
 
 def test_a_staff_group_upgraded_to_a_supergroup_still_gets_its_card(telegram):
-    telegram.citizen(1001).files_a_case()
+    telegram.citizen(1001).files()
     migrated = -1009999999999
     telegram.api.fail_next(status=400, description="Bad Request: group chat was upgraded to a supergroup chat",
                            migrate_to_chat_id=migrated, chat_id=STAFF_CHAT)
@@ -147,7 +147,7 @@ def test_a_staff_group_upgraded_to_a_supergroup_still_gets_its_card(telegram):
 
 
 def test_when_staff_act_the_card_is_edited_in_place(telegram):
-    number = telegram.citizen(1001).files_a_case()
+    number = telegram.citizen(1001).files()
     telegram.deliver()
     [card] = telegram.api.sent(STAFF_CHAT)
     chat_id, message_id = card_ref(telegram)
@@ -162,7 +162,7 @@ def test_when_staff_act_the_card_is_edited_in_place(telegram):
 
 
 def test_a_card_deleted_in_the_group_is_posted_again_when_staff_act(telegram):
-    number = telegram.citizen(1001).files_a_case()
+    number = telegram.citizen(1001).files()
     telegram.deliver()
     chat_id, message_id = card_ref(telegram)
     telegram.api.delete_message(chat_id, message_id)
@@ -175,7 +175,7 @@ def test_a_card_deleted_in_the_group_is_posted_again_when_staff_act(telegram):
 
 
 def test_a_card_not_posted_yet_needs_no_edit(telegram):
-    number = telegram.citizen(1001).files_a_case()
+    number = telegram.citizen(1001).files()
     telegram.api.fail_next(status=429, description="Too Many Requests: retry after 30", retry_after=30,
                            chat_id=STAFF_CHAT)
     telegram.deliver()
@@ -201,7 +201,7 @@ def staff_assign(telegram, number: str) -> None:
 
 
 def test_an_edit_that_changes_nothing_is_done(telegram):
-    number = telegram.citizen(1001).files_a_case()
+    number = telegram.citizen(1001).files()
     telegram.deliver()
     staff_assign(telegram, number)
     telegram.deliver()

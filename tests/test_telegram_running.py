@@ -11,8 +11,8 @@ import subprocess
 import sys
 
 import pytest
-from telegram_standin import TOKEN
-from telegram_support import contact, flood_following, message_update, telegram_services, text_update, user
+from support.telegram_stand_in import TOKEN
+from support.telegram_world import contact, flood_following, message_update, telegram_services, text_update, user
 
 from bot.telegram.channel import TelegramChannel
 

@@ -10,8 +10,8 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
+from support.telegram_world import STAFF_CHAT, buttons, group_chat, press_update, text_update, user
 from telegram import Update
-from telegram_support import STAFF_CHAT, buttons, group_chat, press_update, text_update, user
 
 from bot.telegram.ordering import PerChatOrder
 from bot.telegram.staff_card import (
@@ -46,7 +46,7 @@ def card_edits(telegram, card: dict) -> list[str]:
 
 def filed_and_posted(telegram, user_id: int = 1001, **details) -> tuple:
     citizen = telegram.citizen(user_id)
-    number = citizen.files_a_case(**details)
+    number = citizen.files(**details)
     telegram.deliver()
     return citizen, number
 

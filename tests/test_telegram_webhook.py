@@ -8,7 +8,7 @@ import json
 
 import pytest
 from sqlalchemy import func, select
-from telegram_support import SECRET, STAFF_CHAT, WEBHOOK_URL, text_update, user
+from support.telegram_world import SECRET, STAFF_CHAT, WEBHOOK_URL, text_update, user
 
 import bot.telegram.citizen_chat
 from bot.telegram.webhook import SECRET_HEADER

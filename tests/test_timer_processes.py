@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from support import PG_URL, Citizen, at, drop_pg_schema, new_pg_schema
+from support.citizens import Citizen
+from support.world import PG_URL, at, drop_pg_schema, new_pg_schema
 
 from bot.console import ConsoleChat
 from bot.dispatcher import Dispatcher, Sent
@@ -140,7 +141,7 @@ def start_scheduler(env: dict[str, str], deliveries: Path, *, hang: bool, log: P
     environment = dict(env, STAND_IN_DELIVERIES=str(deliveries), STAND_IN_HANG="1" if hang else "0",
                        STAND_IN_LEASE="3")
     with open(log, "a", encoding="utf-8") as stderr:
-        return subprocess.Popen([sys.executable, str(ROOT / "tests" / "stand_in_scheduler.py")], env=environment,
+        return subprocess.Popen([sys.executable, str(ROOT / "tests" / "support" / "scheduler_process.py")], env=environment,
                                 cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr)
 
 

@@ -3,11 +3,9 @@ template message after that, and a phone call by staff when WeChat allows neithe
 
 from __future__ import annotations
 
-import asyncio
-
+import pytest
 from sqlalchemy import select
-from wechat_stand_in import CUSTOM, ROBOT, TEMPLATE
-from wechat_world import wechat_world
+from support.wechat_stand_in import CUSTOM, ROBOT, TEMPLATE
 
 from handlers.cases.actions import Actor, CaseDesk
 from storage import outbox
@@ -17,17 +15,17 @@ STAFF = Actor("cli:li", "李")
 NOTE = "已联系社区卫生服务中心，明早安排车辆接送透析。"
 
 
-def staff_note(world, text: str = NOTE) -> None:
+def staff_note(wechat, text: str = NOTE) -> None:
     """A staff member's public note (回复) on the only case: the citizen is told through the outbox."""
-    services = world.services
+    services = wechat.services
     with services.db.transaction() as session:
         desk = CaseDesk(services, session, STAFF, services.clock.now())
         desk.note(session.scalars(select(Case)).one(), text)
 
 
-def revisit_prompt(world) -> None:
+def revisit_prompt(wechat) -> None:
     """A question with choices for the citizen, as the revisit sweep queues it."""
-    services = world.services
+    services = wechat.services
     with services.db.transaction() as session:
         case = session.scalars(select(Case)).one()
         outbox.enqueue(
@@ -41,136 +39,108 @@ def revisit_prompt(world) -> None:
         )
 
 
-def test_within_48_hours_news_goes_as_customer_service_messages_with_numbered_choices(services):
-    async def story():
-        async with wechat_world(services) as world:
-            citizen = world.citizen()
-            number = await citizen.files()
-            world.services.clock.advance(hours=47)
-            staff_note(world)
-            revisit_prompt(world)
-            await world.deliver()
-            note, revisit = world.stand_in.delivered(CUSTOM)
-            assert note["touser"] == citizen.openid == revisit["touser"]
-            assert note["text"]["content"] == f"【{number}】办理进展：{NOTE}"
-            assert revisit["text"]["content"] == "问题解决了吗？\n回复 1 选择 已解决\n回复 2 选择 未解决"
-            assert world.stand_in.tokens_issued == 1
-
-    asyncio.run(story())
+def test_within_48_hours_news_goes_as_customer_service_messages_with_numbered_choices(wechat):
+    citizen = wechat.citizen()
+    number = citizen.files()
+    wechat.services.clock.advance(hours=47)
+    staff_note(wechat)
+    revisit_prompt(wechat)
+    wechat.deliver()
+    note, revisit = wechat.stand_in.delivered(CUSTOM)
+    assert note["touser"] == citizen.openid == revisit["touser"]
+    assert note["text"]["content"] == f"【{number}】办理进展：{NOTE}"
+    assert revisit["text"]["content"] == "问题解决了吗？\n回复 1 选择 已解决\n回复 2 选择 未解决"
+    assert wechat.stand_in.tokens_issued == 1
 
 
-def test_update_after_48_hours_goes_as_a_template_message(services):
-    async def story():
-        async with wechat_world(services, wechat_template_id="TPL-progress") as world:
-            citizen = world.citizen()
-            number = await citizen.files()
-            world.services.clock.advance(hours=48, minutes=1)
-            staff_note(world)
-            await world.deliver()
-            assert world.stand_in.attempts(CUSTOM) == []
-            [sent] = world.stand_in.delivered(TEMPLATE)
-            assert sent["touser"] == citizen.openid and sent["template_id"] == "TPL-progress"
-            assert sent["data"]["keyword1"]["value"] == number
-            assert sent["data"]["keyword2"]["value"] == f"【{number}】办理进展：{NOTE}"
-            assert world.only_case().needs_phone_call is False
-
-    asyncio.run(story())
+@pytest.mark.wechat(wechat_template_id="TPL-progress")
+def test_update_after_48_hours_goes_as_a_template_message(wechat):
+    citizen = wechat.citizen()
+    number = citizen.files()
+    wechat.services.clock.advance(hours=48, minutes=1)
+    staff_note(wechat)
+    wechat.deliver()
+    assert wechat.stand_in.attempts(CUSTOM) == []
+    [sent] = wechat.stand_in.delivered(TEMPLATE)
+    assert sent["touser"] == citizen.openid and sent["template_id"] == "TPL-progress"
+    assert sent["data"]["keyword1"]["value"] == number
+    assert sent["data"]["keyword2"]["value"] == f"【{number}】办理进展：{NOTE}"
+    assert wechat.only_case().needs_phone_call is False
 
 
-def test_a_message_from_the_citizen_opens_the_window_again(services):
-    async def story():
-        async with wechat_world(services, wechat_template_id="TPL-progress") as world:
-            citizen = world.citizen()
-            await citizen.files()
-            world.services.clock.advance(hours=60)
-            await citizen.says("查看进度")
-            staff_note(world)
-            await world.deliver()
-            assert len(world.stand_in.delivered(CUSTOM)) == 1 and world.stand_in.delivered(TEMPLATE) == []
-
-    asyncio.run(story())
+@pytest.mark.wechat(wechat_template_id="TPL-progress")
+def test_a_message_from_the_citizen_opens_the_window_again(wechat):
+    citizen = wechat.citizen()
+    citizen.files()
+    wechat.services.clock.advance(hours=60)
+    citizen.says("查看进度")
+    staff_note(wechat)
+    wechat.deliver()
+    assert len(wechat.stand_in.delivered(CUSTOM)) == 1 and wechat.stand_in.delivered(TEMPLATE) == []
 
 
-def test_after_48_hours_without_a_template_staff_are_told_to_phone(services):
-    async def story():
-        async with wechat_world(services) as world:
-            number = await world.citizen().files()
-            await world.deliver()  # the new-case card
-            world.services.clock.advance(days=3)
-            staff_note(world)
-            await world.deliver()  # the push: no way on WeChat
-            await world.deliver()  # the staff notice it queued
-            assert world.stand_in.attempts(CUSTOM) == [] and world.stand_in.attempts(TEMPLATE) == []
-            case = world.only_case()
-            assert case.needs_phone_call is True
-            robot = [body["markdown"]["content"] for body in world.stand_in.delivered(ROBOT)]
-            [notice] = [text for text in robot if "请电话联系" in text]
-            assert number in notice and "超过48小时" in notice and NOTE in notice
-            assert "139****5678" in notice and "13912345678" not in notice
-            with world.services.db.reading() as session:
-                push = session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "wechat")).one()
-                assert push.status == "failed" and "48" in push.last_error
-                kinds = [event.kind for event in session.get(Case, case.id).events]
-            assert "phone_call_needed" in kinds
-
-    asyncio.run(story())
+def test_after_48_hours_without_a_template_staff_are_told_to_phone(wechat):
+    number = wechat.citizen().files()
+    wechat.deliver()  # the new-case card
+    wechat.services.clock.advance(days=3)
+    staff_note(wechat)
+    wechat.deliver()  # the push: no way on WeChat
+    wechat.deliver()  # the staff notice it queued
+    assert wechat.stand_in.attempts(CUSTOM) == [] and wechat.stand_in.attempts(TEMPLATE) == []
+    case = wechat.only_case()
+    assert case.needs_phone_call is True
+    robot = [body["markdown"]["content"] for body in wechat.stand_in.delivered(ROBOT)]
+    [notice] = [text for text in robot if "请电话联系" in text]
+    assert number in notice and "超过48小时" in notice and NOTE in notice
+    assert "139****5678" in notice and "13912345678" not in notice
+    with wechat.services.db.reading() as session:
+        push = session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "wechat")).one()
+        assert push.status == "failed" and "48" in push.last_error
+        kinds = [event.kind for event in session.get(Case, case.id).events]
+    assert "phone_call_needed" in kinds
 
 
-def test_window_closed_errcode_45015_falls_back_to_the_template(services):
-    async def story():
-        async with wechat_world(services, wechat_template_id="TPL-progress") as world:
-            await world.citizen().files()
-            world.stand_in.inject(CUSTOM, 45015)
-            staff_note(world)
-            await world.deliver()
-            assert [call.errcode for call in world.stand_in.attempts(CUSTOM)] == [45015]
-            assert len(world.stand_in.delivered(TEMPLATE)) == 1
-
-    asyncio.run(story())
+@pytest.mark.wechat(wechat_template_id="TPL-progress")
+def test_window_closed_errcode_45015_falls_back_to_the_template(wechat):
+    wechat.citizen().files()
+    wechat.stand_in.inject(CUSTOM, 45015)
+    staff_note(wechat)
+    wechat.deliver()
+    assert [call.errcode for call in wechat.stand_in.attempts(CUSTOM)] == [45015]
+    assert len(wechat.stand_in.delivered(TEMPLATE)) == 1
 
 
-def test_a_rejected_token_is_refreshed_once_and_the_message_sent_again(services):
-    async def story():
-        async with wechat_world(services) as world:
-            await world.citizen().files()
-            staff_note(world)
-            world.stand_in.inject(CUSTOM, 40001)
-            await world.deliver()
-            attempts = world.stand_in.attempts(CUSTOM)
-            assert [call.errcode for call in attempts] == [40001, 0]
-            assert [call.token for call in attempts] == ["TOKEN-1", "TOKEN-2"]
-            assert world.stand_in.tokens_issued == 2
-
-    asyncio.run(story())
+def test_a_rejected_token_is_refreshed_once_and_the_message_sent_again(wechat):
+    wechat.citizen().files()
+    staff_note(wechat)
+    wechat.stand_in.inject(CUSTOM, 40001)
+    wechat.deliver()
+    attempts = wechat.stand_in.attempts(CUSTOM)
+    assert [call.errcode for call in attempts] == [40001, 0]
+    assert [call.token for call in attempts] == ["TOKEN-1", "TOKEN-2"]
+    assert wechat.stand_in.tokens_issued == 2
 
 
-def test_a_token_rejected_twice_is_not_refreshed_again_but_retried_later(services):
-    async def story():
-        async with wechat_world(services) as world:
-            await world.citizen().files()
-            staff_note(world)
-            world.stand_in.inject(CUSTOM, 42001, 42001)
-            await world.deliver()
-            assert world.stand_in.tokens_issued == 2 and len(world.stand_in.attempts(CUSTOM)) == 2
-            with world.services.db.reading() as session:
-                push = session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "wechat")).one()
-                assert push.status == "pending" and "42001" in push.last_error
-            world.services.clock.advance(minutes=5)
-            await world.deliver()
-            assert len(world.stand_in.delivered(CUSTOM)) == 1
-
-    asyncio.run(story())
+def test_a_token_rejected_twice_is_not_refreshed_again_but_retried_later(wechat):
+    wechat.citizen().files()
+    staff_note(wechat)
+    wechat.stand_in.inject(CUSTOM, 42001, 42001)
+    wechat.deliver()
+    assert wechat.stand_in.tokens_issued == 2 and len(wechat.stand_in.attempts(CUSTOM)) == 2
+    with wechat.services.db.reading() as session:
+        push = session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "wechat")).one()
+        assert push.status == "pending" and "42001" in push.last_error
+    wechat.services.clock.advance(minutes=5)
+    wechat.deliver()
+    assert len(wechat.stand_in.delivered(CUSTOM)) == 1
 
 
-def test_a_citizen_who_unfollowed_is_phoned(services):
-    async def story():
-        async with wechat_world(services, wechat_template_id="TPL-progress") as world:
-            citizen = world.citizen()
-            await citizen.files()
-            await citizen.event("unsubscribe")
-            staff_note(world)
-            await world.deliver()
-            assert world.stand_in.attempts(CUSTOM) == [] and world.stand_in.attempts(TEMPLATE) == []
-            assert world.only_case().needs_phone_call is True
-
-    asyncio.run(story())
+@pytest.mark.wechat(wechat_template_id="TPL-progress")
+def test_a_citizen_who_unfollowed_is_phoned(wechat):
+    citizen = wechat.citizen()
+    citizen.files()
+    citizen.event("unsubscribe")
+    staff_note(wechat)
+    wechat.deliver()
+    assert wechat.stand_in.attempts(CUSTOM) == [] and wechat.stand_in.attempts(TEMPLATE) == []
+    assert wechat.only_case().needs_phone_call is True

@@ -3,10 +3,8 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
-from wechat_world import ACCOUNT, TOKEN, text_xml, wechat_world
+from support.wechat_world import ACCOUNT, TOKEN, text_xml
 
 from bot.wechat.route import MAX_BODY_BYTES
 from bot.wechat.signature import sign
@@ -64,101 +62,81 @@ BAD_BODIES = {
 }
 
 
-def assert_nothing_changed(world) -> None:
+def assert_nothing_changed(wechat) -> None:
     for model in (Conversation, InboxMessage, Case, OutboxMessage):
-        assert world.count(model) == 0, model.__name__
+        assert wechat.count(model) == 0, model.__name__
 
 
 @pytest.mark.parametrize("safe", [False, True], ids=["plain", "safe"])
-def test_bodies_that_are_not_wechat_messages_get_400(services, safe):
-    async def story():
-        async with wechat_world(services) as world:
-            for name, body in BAD_BODIES.items():
-                if isinstance(body, str):
-                    body = body.format(account=ACCOUNT, openid=OPENID, now=world.servers.now())
-                if safe and isinstance(body, str) and body.strip():
-                    response = await world.servers.post(body, safe=True)  # correctly encrypted and signed
-                else:
-                    response = await world.servers.post(body, query=world.servers.query(safe=safe))
-                assert response.status_code == 400, f"{name}: {response.status_code} {response.text}"
-            assert_nothing_changed(world)
-
-    asyncio.run(story())
+def test_bodies_that_are_not_wechat_messages_get_400(wechat, safe):
+    for name, body in BAD_BODIES.items():
+        if isinstance(body, str):
+            body = body.format(account=ACCOUNT, openid=OPENID, now=wechat.servers.now())
+        if safe and isinstance(body, str) and body.strip():
+            response = wechat.servers.post(body, safe=True)  # correctly encrypted and signed
+        else:
+            response = wechat.servers.post(body, query=wechat.servers.query(safe=safe))
+        assert response.status_code == 400, f"{name}: {response.status_code} {response.text}"
+    assert_nothing_changed(wechat)
 
 
-def test_oversized_bodies_get_400_whether_declared_or_streamed(services):
+def test_oversized_bodies_get_400_whether_declared_or_streamed(wechat):
     async def chunks(total: int):
         for _ in range(total // 8192):
             yield b"<" * 8192
 
-    async def story():
-        async with wechat_world(services) as world:
-            big = text_xml(OPENID, "很" * MAX_BODY_BYTES, 8, world.servers.now())
-            declared = await world.servers.post(big)
-            streamed = await world.servers.post(chunks(MAX_BODY_BYTES * 2))  # chunked, no Content-Length
-            assert declared.status_code == 400 and streamed.status_code == 400
-            assert_nothing_changed(world)
-
-    asyncio.run(story())
+    big = text_xml(OPENID, "很" * MAX_BODY_BYTES, 8, wechat.servers.now())
+    declared = wechat.servers.post(big)
+    streamed = wechat.servers.post(chunks(MAX_BODY_BYTES * 2))  # chunked, no Content-Length
+    assert declared.status_code == 400 and streamed.status_code == 400
+    assert_nothing_changed(wechat)
 
 
-def test_safe_mode_body_that_does_not_decrypt_gets_400(services):
-    async def story():
-        async with wechat_world(services) as world:
-            servers = world.servers
-            query = servers.query(safe=True)
-            garbage = "bm90IHJlYWxseSBlbmNyeXB0ZWQ="
-            query["msg_signature"] = sign(TOKEN, query["timestamp"], query["nonce"], garbage)
-            body = f"<xml><ToUserName>{ACCOUNT}</ToUserName><Encrypt><![CDATA[{garbage}]]></Encrypt></xml>"
-            response = await servers.post(body, query=query)
-            assert response.status_code == 400
-            assert_nothing_changed(world)
-
-    asyncio.run(story())
+def test_safe_mode_body_that_does_not_decrypt_gets_400(wechat):
+    servers = wechat.servers
+    query = servers.query(safe=True)
+    garbage = "bm90IHJlYWxseSBlbmNyeXB0ZWQ="
+    query["msg_signature"] = sign(TOKEN, query["timestamp"], query["nonce"], garbage)
+    body = f"<xml><ToUserName>{ACCOUNT}</ToUserName><Encrypt><![CDATA[{garbage}]]></Encrypt></xml>"
+    response = servers.post(body, query=query)
+    assert response.status_code == 400
+    assert_nothing_changed(wechat)
 
 
 @pytest.mark.parametrize(
     "forgery",
     ["wrong-token", "no-signature", "stale", "from-the-future", "not-a-timestamp", "tampered-msg-signature"],
 )
-def test_forged_or_stale_requests_get_403(services, forgery):
-    async def story():
-        async with wechat_world(services) as world:
-            servers = world.servers
-            now = servers.now()
-            xml = text_xml(OPENID, "我要求助", 9, now)
-            safe = forgery == "tampered-msg-signature"
-            query = {
-                "wrong-token": lambda: servers.query(token="guessed-token"),
-                "no-signature": lambda: {k: v for k, v in servers.query().items() if k != "signature"},
-                "stale": lambda: servers.query(timestamp=now - 301),
-                "from-the-future": lambda: servers.query(timestamp=now + 301),
-                "not-a-timestamp": lambda: {**servers.query(), "timestamp": "yesterday"},
-                "tampered-msg-signature": lambda: servers.query(safe=True),
-            }[forgery]()
-            if safe:
-                encrypted = parse_fields(
-                    servers.crypto.encrypt_message(xml, query["nonce"], query["timestamp"])
-                )
-                query["msg_signature"] = "0" * 40
-                body = (
-                    f"<xml><ToUserName>{ACCOUNT}</ToUserName><Encrypt>{encrypted['Encrypt']}</Encrypt></xml>"
-                )
-                response = await servers.post(body, query=query)
-            else:
-                response = await servers.post(xml, query=query)
-            assert response.status_code == 403
-            assert_nothing_changed(world)
-
-    asyncio.run(story())
+def test_forged_or_stale_requests_get_403(wechat, forgery):
+    servers = wechat.servers
+    now = servers.now()
+    xml = text_xml(OPENID, "我要求助", 9, now)
+    safe = forgery == "tampered-msg-signature"
+    query = {
+        "wrong-token": lambda: servers.query(token="guessed-token"),
+        "no-signature": lambda: {k: v for k, v in servers.query().items() if k != "signature"},
+        "stale": lambda: servers.query(timestamp=now - 301),
+        "from-the-future": lambda: servers.query(timestamp=now + 301),
+        "not-a-timestamp": lambda: {**servers.query(), "timestamp": "yesterday"},
+        "tampered-msg-signature": lambda: servers.query(safe=True),
+    }[forgery]()
+    if safe:
+        encrypted = parse_fields(
+            servers.crypto.encrypt_message(xml, query["nonce"], query["timestamp"])
+        )
+        query["msg_signature"] = "0" * 40
+        body = (
+            f"<xml><ToUserName>{ACCOUNT}</ToUserName><Encrypt>{encrypted['Encrypt']}</Encrypt></xml>"
+        )
+        response = servers.post(body, query=query)
+    else:
+        response = servers.post(xml, query=query)
+    assert response.status_code == 403
+    assert_nothing_changed(wechat)
 
 
-def test_a_slightly_old_request_within_the_window_is_accepted(services):
-    async def story():
-        async with wechat_world(services) as world:
-            servers = world.servers
-            xml = text_xml(OPENID, "我要求助", 10, servers.now())
-            response = await servers.post(xml, query=servers.query(timestamp=servers.now() - 299))
-            assert "怎么称呼" in servers.open_reply(response, safe=False)
-
-    asyncio.run(story())
+def test_a_slightly_old_request_within_the_window_is_accepted(wechat):
+    servers = wechat.servers
+    xml = text_xml(OPENID, "我要求助", 10, servers.now())
+    response = servers.post(xml, query=servers.query(timestamp=servers.now() - 299))
+    assert "怎么称呼" in servers.open_reply(response, safe=False)

@@ -2,36 +2,29 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from sqlalchemy import select
-from wechat_stand_in import ROBOT
-from wechat_world import wechat_world
+from support.wechat_stand_in import ROBOT
 
 from bot.wecom.quota import MinuteQuota
 from bot.wecom.robot import MAX_MARKDOWN_BYTES, markdown_card
 from storage.models import OutboxMessage
 
 
-def test_rate_limited_robot_backs_off_a_minute_and_the_card_goes_out_after(services):
-    async def story():
-        async with wechat_world(services) as world:
-            number = await world.citizen().files()
-            world.stand_in.inject(ROBOT, 130101)
-            await world.deliver()
-            with world.services.db.reading() as session:
-                card = session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "wecom")).one()
-                assert card.status == "pending" and "130101" in card.last_error
-                assert (card.next_attempt_at - world.services.clock.now()).total_seconds() == 60
-            world.services.clock.advance(seconds=30)
-            assert await world.deliver() == 0, "not due yet"
-            world.services.clock.advance(seconds=31)
-            await world.deliver()
-            assert [call.errcode for call in world.stand_in.attempts(ROBOT)] == [130101, 0]
-            [sent] = world.stand_in.delivered(ROBOT)
-            assert number in sent["markdown"]["content"]
-
-    asyncio.run(story())
+def test_rate_limited_robot_backs_off_a_minute_and_the_card_goes_out_after(wechat):
+    number = wechat.citizen().files()
+    wechat.stand_in.inject(ROBOT, 130101)
+    wechat.deliver()
+    with wechat.services.db.reading() as session:
+        card = session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "wecom")).one()
+        assert card.status == "pending" and "130101" in card.last_error
+        assert (card.next_attempt_at - wechat.services.clock.now()).total_seconds() == 60
+    wechat.services.clock.advance(seconds=30)
+    assert wechat.deliver() == 0, "not due yet"
+    wechat.services.clock.advance(seconds=31)
+    wechat.deliver()
+    assert [call.errcode for call in wechat.stand_in.attempts(ROBOT)] == [130101, 0]
+    [sent] = wechat.stand_in.delivered(ROBOT)
+    assert number in sent["markdown"]["content"]
 
 
 def test_the_card_is_markdown_with_a_bold_first_line_and_fits_the_robot():

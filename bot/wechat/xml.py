@@ -3,8 +3,8 @@
 A callback body is untrusted until its signature is checked, and in safe mode the signature covers only
 the encrypted part, so the outer envelope is parsed before anything is proven. WeChat never sends a
 document type declaration, so any DOCTYPE is refused outright: that closes entity expansion (billion
-laughs), external entities (XXE) and external DTDs in one rule, whatever the expat version. The checked
-fields then become wechatpy's own typed message.
+laughs), external entities (XXE) and external DTDs in one rule, whatever the expat version. A body that
+passes becomes wechatpy's own typed message, by wechatpy's own rules.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Any
 from xml.parsers import expat
 
 import xmltodict
-from wechatpy.events import EVENT_TYPES
-from wechatpy.messages import MESSAGE_TYPES, BaseMessage, UnknownMessage
+from wechatpy import parse_message
+from wechatpy.messages import BaseMessage
 
 
 class MalformedXml(Exception):
@@ -59,8 +59,9 @@ def parse_fields(body: bytes | str) -> dict[str, Any]:
 def parse_wechat_message(body: bytes | str) -> BaseMessage:
     """A checked message body as wechatpy's typed message (TextMessage, ClickEvent, …).
 
-    Parsed once, by the hardened parser above; the fields then go to wechatpy's own message and event
-    classes as its `parse_message` would pick them (which would parse the text a second time, unguarded).
+    The hardened parse above reads it first, and refuses anything that is not a plain WeChat message;
+    only then does wechatpy's own `parse_message` pick its class by its rules (which parses the text a
+    second time, with no guard of its own: by then there is nothing in it to guard against).
     """
     fields = parse_fields(body)
     for required in ("FromUserName", "ToUserName", "MsgType", "CreateTime"):
@@ -70,26 +71,6 @@ def parse_wechat_message(body: bytes | str) -> BaseMessage:
     if not created.isascii() or not created.isdigit() or len(created) > 12:
         raise MalformedXml("CreateTime is not a time")
     try:
-        return _message_class(fields)(fields)
+        return parse_message(body)
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise MalformedXml(f"wechatpy could not read it: {type(exc).__name__}") from None
-
-
-def _message_class(fields: dict[str, Any]) -> type[BaseMessage]:
-    """wechatpy's class for these fields, chosen by the rules of `wechatpy.parse_message`."""
-    message_type = fields["MsgType"].lower()
-    if message_type != "event" and not message_type.startswith("device_"):
-        return MESSAGE_TYPES.get(message_type, UnknownMessage)
-    event = fields.get("Event")
-    event_type = event.lower() if isinstance(event, str) else None
-    if message_type.startswith("device_"):
-        event_type = message_type if event_type is None else f"device_{event_type}"
-    event_key = fields.get("EventKey")
-    if event_type == "subscribe" and isinstance(event_key, str) and event_key:
-        if event_key.startswith(("scanbarcode|", "scanimage|")):
-            event_type = fields["Event"] = "subscribe_scan_product"
-        elif event_key.startswith("qrscene_"):
-            # Subscribed by scanning a code with a scene: the key is the scene.
-            event_type = fields["Event"] = "subscribe_scan"
-            fields["EventKey"] = event_key[len("qrscene_"):]
-    return EVENT_TYPES.get(event_type, UnknownMessage)

@@ -1,5 +1,5 @@
-"""The Telegram world of a test: the stand-in Bot API, updates as a citizen's client sends them, and the
-real web app and channel answering them.
+"""The Telegram world of a test (the `telegram` fixture): the stand-in Bot API, updates as a citizen's
+client sends them, and the real web app and channel answering them.
 
 Updates go in through the /telegram webhook route (the real Starlette app, PTB's Application inside it),
 so a test reads as a conversation: `alice.says("确认")` returns the messages Alice's chat received. The
@@ -20,7 +20,6 @@ import pytest
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 from pydantic import SecretStr
 from sqlalchemy import select
-from telegram_standin import TOKEN, BotApiStandIn
 
 from bot.application import senders
 from bot.dispatcher import Dispatcher
@@ -31,6 +30,8 @@ from bot.webapp import create_web_app
 from handlers.clock import FrozenClock
 from handlers.services import Services
 from storage.models import Case
+from support.citizens import FilesCases
+from support.telegram_stand_in import TOKEN, TelegramStandIn
 
 SECRET = "stand-in-webhook-secret_0123"
 STAFF_CHAT = -1001234567890
@@ -132,7 +133,7 @@ def contact_button(message: dict[str, Any]) -> bool:
 # ---------------------------------------------------------------- the world
 
 
-def telegram_services(services: Services, api: BotApiStandIn, *, webhook: bool = True) -> Services:
+def telegram_services(services: Services, api: TelegramStandIn, *, webhook: bool = True) -> Services:
     settings = services.settings.model_copy(update={
         "telegram_token": SecretStr(TOKEN),
         "telegram_api_url": api.url,
@@ -153,7 +154,7 @@ def flood_following(clock: FrozenClock) -> FloodControl:
 @dataclasses.dataclass
 class TelegramWorld:
     services: Services
-    api: BotApiStandIn
+    api: TelegramStandIn
     portal: BlockingPortal
     client: httpx.AsyncClient
     channel: TelegramChannel
@@ -191,7 +192,9 @@ class TelegramWorld:
 
 
 @dataclasses.dataclass
-class TelegramCitizen:
+class TelegramCitizen(FilesCases):
+    """A citizen in a private chat with the bot; `says` returns the messages their chat got."""
+
     world: TelegramWorld
     user: dict[str, Any]
 
@@ -213,17 +216,9 @@ class TelegramCitizen:
     def sends_content(self, **content: Any) -> list[dict[str, Any]]:
         return self.sends(message_update(self.user, **content))
 
-    def files_a_case(self, problem: str = "我母亲每周二四六做血液透析，小区封控了出不去，明天就要透析",
-                     *, name: str = "张女士", phone: str = "13912345678", district: str = "金水区") -> str:
-        """The happy path by typing; returns the case number."""
-        self.says("/start")
-        self.says(name)
-        self.says(phone)
-        self.says(district)
-        self.says(problem)
-        answer = " ".join(message["text"] for message in self.says("确认"))
-        assert "已受理，编号 " in answer, answer
-        return answer.split("已受理，编号 ", 1)[1].split("。", 1)[0]
+    def answer(self, text: str) -> str:
+        self.last_answer = "\n".join(message.get("text", "") for message in self.says(text))
+        return self.last_answer
 
 
 @dataclasses.dataclass
@@ -270,14 +265,14 @@ class TelegramStaff:
 
 
 @pytest.fixture(scope="session")
-def bot_api() -> Iterator[BotApiStandIn]:
-    api = BotApiStandIn().start()
+def bot_api() -> Iterator[TelegramStandIn]:
+    api = TelegramStandIn().start()
     yield api
     api.stop()
 
 
 @pytest.fixture
-def telegram(services: Services, bot_api: BotApiStandIn) -> Iterator[TelegramWorld]:
+def telegram(services: Services, bot_api: TelegramStandIn) -> Iterator[TelegramWorld]:
     """yibang's web app with the Telegram channel in webhook mode, the stand-in behind it."""
     bot_api.reset()
     world_services = telegram_services(services, bot_api)

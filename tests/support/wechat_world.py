@@ -1,21 +1,27 @@
-"""The world of a WeChat test: yibang's web app and a stand-in WeChat API, both on loopback, and
-`WeChatServers` playing WeChat's side of the callback — signing, encrypting, posting, opening replies.
+"""The WeChat world of a test (the `wechat` fixture): yibang's web app and a stand-in WeChat API, both
+served on loopback, and `WeChatServers` playing WeChat's side of the callback — signing, encrypting,
+posting over real HTTP, opening the passive replies.
+
+As in the Telegram world, the app runs on an event loop in a thread of its own (an anyio portal), with its
+lifespan, so a test reads as a conversation: `citizen.says("确认")` returns what the citizen sees. Settings
+a story needs are given with a marker: `@pytest.mark.wechat(wechat_template_id="TPL-progress")`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import itertools
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 
 import httpx
+import pytest
+from anyio.from_thread import BlockingPortal, start_blocking_portal
 from pydantic import SecretStr
-from servers import serving
 from sqlalchemy import func, select
-from wechat_stand_in import StandIn
 from wechatpy.crypto import WeChatCrypto
 
 from bot.application import configured_channels, senders, web_app
@@ -25,11 +31,15 @@ from bot.wechat.signature import sign
 from bot.wechat.xml import parse_fields
 from handlers.services import Services
 from storage.models import Case
+from support.citizens import FilesCases
+from support.serving import serving
+from support.wechat_stand_in import WeChatStandIn
 
 TOKEN = "yibang-test-token"
 APP_ID = "wx0123456789abcdef"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 ACCOUNT = "gh_0123456789ab"
+OPENID = "oCitizen0000000000000000001"
 
 _msg_ids = itertools.count(10_000_000_001)
 
@@ -62,15 +72,14 @@ class WeChatServers:
 
     base_url: str
     http: httpx.AsyncClient
+    portal: BlockingPortal
     services: Services
     crypto: WeChatCrypto = field(default_factory=lambda: WeChatCrypto(TOKEN, AES_KEY, APP_ID))
 
     def now(self) -> int:
         return int(self.services.clock.now().timestamp())
 
-    def query(
-        self, *, timestamp: int | None = None, safe: bool = False, token: str = TOKEN
-    ) -> dict[str, str]:
+    def query(self, *, timestamp: int | None = None, safe: bool = False, token: str = TOKEN) -> dict[str, str]:
         stamp = str(self.now() if timestamp is None else timestamp)
         nonce = secrets.token_hex(5)
         query = {"signature": sign(token, stamp, nonce), "timestamp": stamp, "nonce": nonce, "openid": "o"}
@@ -78,21 +87,31 @@ class WeChatServers:
             query["encrypt_type"] = "aes"
         return query
 
-    async def post(
-        self,
-        xml: str | bytes,
-        *,
-        safe: bool = False,
-        query: dict[str, str] | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> httpx.Response:
+    def post(self, xml: str | bytes | AsyncIterator[bytes], *, safe: bool = False,
+             query: dict[str, str] | None = None, headers: dict[str, str] | None = None) -> httpx.Response:
+        return self.portal.call(lambda: self._post(xml, safe=safe, query=query, headers=headers))
+
+    def post_together(self, xml: str, times: int, *, safe: bool = False) -> list[httpx.Response]:
+        """The same message posted `times` times at once, as WeChat's retries can overlap."""
+
+        async def together() -> list[httpx.Response]:
+            return list(await asyncio.gather(*(self._post(xml, safe=safe) for _ in range(times))))
+
+        return self.portal.call(together)
+
+    def get(self, params: dict[str, str]) -> httpx.Response:
+        return self.portal.call(lambda: self.http.get(f"{self.base_url}/wechat", params=params))
+
+    async def _post(self, xml, *, safe: bool = False, query: dict[str, str] | None = None,
+                    headers: dict[str, str] | None = None) -> httpx.Response:
         query = query or self.query(safe=safe)
-        body: str | bytes = xml
+        body = xml
         if safe:
             sealed = self.crypto.encrypt_message(xml, query["nonce"], query["timestamp"])
             fields = parse_fields(sealed)
             query["msg_signature"] = fields["MsgSignature"]
-            body = f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName><Encrypt><![CDATA[{fields['Encrypt']}]]></Encrypt></xml>"
+            body = (f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName>"
+                    f"<Encrypt><![CDATA[{fields['Encrypt']}]]></Encrypt></xml>")
         return await self.http.post(f"{self.base_url}/wechat", params=query, content=body, headers=headers)
 
     def open_reply(self, response: httpx.Response, *, safe: bool) -> str:
@@ -103,16 +122,16 @@ class WeChatServers:
         xml = response.text
         if safe:
             envelope = parse_fields(xml)
-            xml = self.crypto.decrypt_message(
-                xml, envelope["MsgSignature"], envelope["TimeStamp"], envelope["Nonce"]
-            )
+            xml = self.crypto.decrypt_message(xml, envelope["MsgSignature"], envelope["TimeStamp"], envelope["Nonce"])
         fields = parse_fields(xml)
         assert fields["MsgType"] == "text" and fields["FromUserName"] == ACCOUNT
         return fields["Content"]
 
 
 @dataclass
-class WeChatCitizen:
+class WeChatCitizen(FilesCases):
+    """A follower of the official account; `says` returns the passive reply's text ("success" when none)."""
+
     servers: WeChatServers
     openid: str
     safe: bool = False
@@ -120,52 +139,42 @@ class WeChatCitizen:
     def xml(self, content: str, msg_id: int | None = None) -> str:
         return text_xml(self.openid, content, msg_id or next(_msg_ids), self.servers.now())
 
-    async def says(self, content: str) -> str:
-        response = await self.servers.post(self.xml(content), safe=self.safe)
-        return self.servers.open_reply(response, safe=self.safe)
+    def says(self, content: str) -> str:
+        return self._reply(self.xml(content))
 
-    async def sends(self, msg_type: str, **fields: str) -> str:
-        xml = message_xml(self.openid, msg_type, self.servers.now(), MsgId=str(next(_msg_ids)), **fields)
-        return self.servers.open_reply(await self.servers.post(xml, safe=self.safe), safe=self.safe)
+    def sends(self, msg_type: str, **fields: str) -> str:
+        return self._reply(message_xml(self.openid, msg_type, self.servers.now(), MsgId=str(next(_msg_ids)), **fields))
 
-    async def event(self, event: str, key: str = "") -> str:
-        xml = message_xml(self.openid, "event", self.servers.now(), Event=event, EventKey=key)
-        return self.servers.open_reply(await self.servers.post(xml, safe=self.safe), safe=self.safe)
+    def event(self, event: str, key: str = "") -> str:
+        return self._reply(message_xml(self.openid, "event", self.servers.now(), Event=event, EventKey=key))
 
-    async def reaches_confirmation(
-        self, problem: str = "我母亲每周二四六做血液透析，小区封控了出不去"
-    ) -> str:
-        assert "怎么称呼" in await self.says("我要求助")
-        assert "手机号" in await self.says("张女士")
-        assert "哪个区县" in await self.says("13912345678")
-        assert "请描述" in await self.says("金水区")
-        summary = await self.says(problem)
-        assert "确认提交吗" in summary, summary
-        return summary
+    def answer(self, text: str) -> str:
+        self.last_answer = self.says(text)
+        return self.last_answer
 
-    async def files(self) -> str:
-        """The whole dialogue; returns the case number."""
-        await self.reaches_confirmation()
-        answer = await self.says("1")
-        assert "已受理，编号" in answer, answer
-        return answer.split("编号 ", 1)[1].split("。", 1)[0]
+    def _reply(self, xml: str) -> str:
+        return self.servers.open_reply(self.servers.post(xml, safe=self.safe), safe=self.safe)
 
 
 @dataclass
-class World:
+class WeChatWorld:
     services: Services
-    stand_in: StandIn
+    stand_in: WeChatStandIn
     servers: WeChatServers
     channel: WeChatChannel
     dispatcher: Dispatcher
 
-    def citizen(self, openid: str = "oCitizen0000000000000000001", *, safe: bool = False) -> WeChatCitizen:
+    def citizen(self, openid: str = OPENID, *, safe: bool = False) -> WeChatCitizen:
         return WeChatCitizen(self.servers, openid, safe)
 
-    async def deliver(self) -> int:
+    def deliver(self) -> int:
         """What WeChat's retries and the scheduler would do: finish deferred answers, run the outbox."""
-        await self.channel.late_replies.settle()
-        return await self.dispatcher.run_once()
+
+        async def deliver() -> int:
+            await self.channel.late_replies.settle()
+            return await self.dispatcher.run_once()
+
+        return self.servers.portal.call(deliver)
 
     def count(self, model) -> int:
         with self.services.db.reading() as session:
@@ -194,14 +203,27 @@ def wechat_services(services: Services, api_base: str, **settings: object) -> Se
 
 
 @contextlib.asynccontextmanager
-async def wechat_world(base: Services, **settings: object) -> AsyncIterator[World]:
-    stand_in = StandIn()
+async def _serving_world(base: Services, portal: BlockingPortal, settings: dict[str, object]
+                         ) -> AsyncIterator[WeChatWorld]:
+    stand_in = WeChatStandIn()
     async with serving(stand_in.app()) as api_base:
         services = wechat_services(base, api_base, **settings)
         channels = configured_channels(services)
-        wechat = next(channel for channel in channels if isinstance(channel, WeChatChannel))
+        channel = next(channel for channel in channels if isinstance(channel, WeChatChannel))
         app = web_app(services, channels, with_scheduler=False)
         dispatcher = Dispatcher(services, senders(services, channels))
         async with serving(app) as base_url, httpx.AsyncClient(timeout=30) as http:
-            servers = WeChatServers(base_url, http, services)
-            yield World(services, stand_in, servers, wechat, dispatcher)
+            servers = WeChatServers(base_url, http, portal, services)
+            yield WeChatWorld(services, stand_in, servers, channel, dispatcher)
+
+
+@pytest.fixture
+def wechat(request: pytest.FixtureRequest, services: Services) -> Iterator[WeChatWorld]:
+    """yibang's web app with the WeChat channel and the WeCom robot, the stand-in behind them; settings
+    from the test's `wechat` marker."""
+    marker = request.node.get_closest_marker("wechat")
+    settings = dict(marker.kwargs) if marker else {}
+    with start_blocking_portal() as portal, portal.wrap_async_context_manager(
+        _serving_world(services, portal, settings)
+    ) as world:
+        yield world

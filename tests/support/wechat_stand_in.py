@@ -32,7 +32,7 @@ class Call:
 
 
 @dataclass
-class StandIn:
+class WeChatStandIn:
     tokens_issued: int = 0
     current_token: str | None = None
     calls: list[Call] = field(default_factory=list)

@@ -68,7 +68,7 @@ class Failure:
     remaining: int
 
 
-class BotApiStandIn:
+class TelegramStandIn:
     def __init__(self, token: str = TOKEN):
         self.token = token
         self.calls: list[Call] = []
@@ -101,7 +101,7 @@ class BotApiStandIn:
         """What YIBANG_TELEGRAM_API_URL is set to."""
         return f"http://127.0.0.1:{self.port}/bot"
 
-    def start(self) -> BotApiStandIn:
+    def start(self) -> TelegramStandIn:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.bind(("127.0.0.1", 0))
         self.port = sock.getsockname()[1]
