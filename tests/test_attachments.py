@@ -260,12 +260,17 @@ def test_a_fetched_photo_is_kept_sealed_and_goes_to_staff_after_the_card(on_tele
     assert rows[1].payload["attachments"] == [attachment.id] and "（1）" in rows[1].payload["text"]
 
 
+def files_with_two_photos(citizen: Citizen, services) -> list[Attachment]:
+    """A case filed with two photos sent during its form, neither fetched yet."""
+    citizen.says("我要求助")
+    photo_message(citizen, "left")
+    photo_message(citizen, "right")
+    citizen.finish(problem="楼道里积水很深，老人出不了门", name="李先生", phone="13812345678", district="二七区")
+    return attachments(services)
+
+
 def test_staff_wait_for_all_of_a_cases_photos_and_get_them_together(on_telegram, services):
-    on_telegram.says("我要求助")
-    photo_message(on_telegram, "one")
-    photo_message(on_telegram, "two")
-    on_telegram.finish(problem="楼道里积水很深，老人出不了门", name="李先生", phone="13812345678", district="二七区")
-    first, second = attachments(services)
+    first, second = files_with_two_photos(on_telegram, services)
     fetched(services, first.id, phone_photo(colour="red"))
     assert not staff_rows(services), "the second is still being fetched"
     fetched(services, second.id, b"not a photo at all")
@@ -459,11 +464,7 @@ def test_a_file_id_the_upgrade_left_unsealed_is_fetched_and_sealed_by_rekey(on_t
 def test_two_photos_of_a_case_fetched_at_the_same_moment_go_to_staff_together_once(on_telegram, services):
     import threading
 
-    on_telegram.says("我要求助")
-    photo_message(on_telegram, "left")
-    photo_message(on_telegram, "right")
-    on_telegram.finish(problem="楼道里积水很深，老人出不了门", name="李先生", phone="13812345678", district="二七区")
-    first, second = attachments(services)
+    first, second = files_with_two_photos(on_telegram, services)
     photos = {first.id: phone_photo(colour="red"), second.id: phone_photo(colour="blue")}
     start = threading.Barrier(2)
     errors: list[BaseException] = []
