@@ -36,6 +36,7 @@ from bot.watchdog import SchedulerWatchdog
 from bot.webapp import create_web_app
 from bot.wechat import WeChatChannel
 from bot.wecom import WeComChannel
+from handlers.attachments.records import FETCHERS
 from handlers.services import Services
 
 log = logging.getLogger(__name__)
@@ -70,10 +71,14 @@ def senders(services: Services, channels: list[Channel]) -> list[Sender]:
 
 
 def periodic_jobs(services: Services, dispatcher: Dispatcher) -> list[PeriodicJob]:
-    return [
-        PeriodicJob("outbox-dispatch", dispatcher.run_once, IntervalTrigger(seconds=DISPATCH_EVERY_SECONDS)),
-        *sweep_jobs(services),
-    ]
+    """Outbox dispatch and the sweeps. Fetching citizens' photos (seconds of download and Pillow each) is
+    a dispatch job of its own, beside the one that sends, so a burst of photos never holds up a card."""
+    fetching = set(FETCHERS.values()) & dispatcher.claims
+    every = IntervalTrigger(seconds=DISPATCH_EVERY_SECONDS)
+    jobs = [PeriodicJob("outbox-dispatch", dispatcher.restricted(dispatcher.claims - fetching).run_once, every)]
+    if fetching:
+        jobs.append(PeriodicJob("file-fetch", dispatcher.restricted(fetching).run_once, every))
+    return [*jobs, *sweep_jobs(services)]
 
 
 def scheduler_for(services: Services, channels: list[Channel]) -> AsyncIOScheduler:

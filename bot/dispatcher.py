@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -73,14 +74,25 @@ class Dispatcher:
         lease: timedelta = timedelta(seconds=120),
         base_backoff: float = 5.0,
         max_backoff: float = 3600.0,
+        claims: Collection[str] | None = None,
     ):
+        """`claims`: the channels whose rows this dispatcher delivers (default: all its senders'); the
+        others' rows are left to another dispatcher of the same senders."""
         self.services = services
         self.senders = {sender.channel: sender for sender in senders}
+        self.claims = set(self.senders) if claims is None else set(claims) & set(self.senders)
         self.batch = batch
         self.max_attempts = max_attempts
         self.lease = lease
         self.base_backoff = base_backoff
         self.max_backoff = max_backoff
+
+    def restricted(self, claims: Collection[str]) -> Dispatcher:
+        """The same senders and settings, delivering only the rows of `claims`: slow work (fetching
+        citizens' photos) runs beside the staff cards instead of in front of them."""
+        return Dispatcher(self.services, list(self.senders.values()), batch=self.batch,
+                          max_attempts=self.max_attempts, lease=self.lease, base_backoff=self.base_backoff,
+                          max_backoff=self.max_backoff, claims=claims)
 
     def backoff(self, attempts: int) -> float:
         return min(self.max_backoff, self.base_backoff * 2 ** max(0, attempts - 1))
@@ -105,8 +117,8 @@ class Dispatcher:
     async def run_once(self) -> int:
         """Deliver what is due now; returns how many rows were attempted."""
         now = self.services.clock.now()
-        items = await asyncio.to_thread(outbox.claim_due, self.services, now, channels=self.senders,
-                                        limit=self.batch, lease=self.lease)
+        items = await asyncio.to_thread(outbox.claim_due, self.services, now, channels=self.claims,
+                                        limit=self.batch, lease=self.lease, configured=self.senders)
         # A chat the platform told us to wait for: its later rows wait with it, in their order, unsent.
         held: dict[tuple[str, str], tuple[RetryLater, datetime]] = {}
         for item in items:

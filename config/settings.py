@@ -65,6 +65,13 @@ class Settings(BaseSettings):
     # `yibang scheduler` (and `yibang run` without a web app) serve /metrics on this port when it is set.
     metrics_port: int | None = Field(None, ge=0, le=65535)
 
+    # Photos and files citizens send: where they are kept (default: DATA_DIR/media; `s3://bucket/prefix`
+    # for an S3-compatible bucket, `file:///path` for another directory), the largest accepted, and how
+    # many one case may carry.
+    media_url: str | None = None
+    media_max_bytes: int = Field(10 * 1024 * 1024, ge=1024)
+    media_max_per_case: int = Field(20, ge=1, le=200)
+
     telegram_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"
     telegram_staff_chat_id: int | None = None
@@ -119,6 +126,18 @@ class Settings(BaseSettings):
         if not _WEBHOOK_SECRET.match(value.get_secret_value()):
             raise ValueError("must be 1-256 characters of A-Z a-z 0-9 _ - (Telegram's rule)")
         return value
+
+    @field_validator("media_url")
+    @classmethod
+    def _media_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        scheme = value.split("://", 1)[0] if "://" in value else ""
+        if scheme not in ("s3", "file"):
+            raise ValueError("must be s3://bucket[/prefix][?endpoint_url=…&region=…] or file:///directory")
+        if scheme == "s3" and not value[len("s3://"):].split("/", 1)[0].split("?", 1)[0]:
+            raise ValueError("an s3:// URL names its bucket: s3://bucket[/prefix]")
+        return value.strip()
 
     @field_validator("wechat_aes_key")
     @classmethod

@@ -38,6 +38,7 @@ class LedgerTexts(BaseModel):
     result: str
     satisfaction: str
     merged_into: str
+    attachments: str
     # whether a deadline was met: done in time, done late, not done and past it, not due yet
     on_time: str
     late: str
@@ -116,7 +117,16 @@ class Texts(BaseModel):
     # non-text messages
     empty_text: str
     media_not_supported: str
-    photo_received: str
+    # photos and files: received (attached when the request is filed), attached to an open case, refused at
+    # once, or refused later (pushed: {time} the citizen sent it) once the content was checked
+    attachment_received: str
+    attachment_attached: str
+    attachment_too_large: str
+    attachment_not_accepted: str
+    attachment_limit: str
+    attachment_refused_too_large: str
+    attachment_refused_not_accepted: str
+    attachment_refused_unreachable: str
     voice_unrecognised: str
     location_matched: str
     location_unmatched: str
@@ -147,6 +157,10 @@ class Texts(BaseModel):
     staff_card_reasons: str
     staff_danger_alert: str
     staff_supplement: str
+    # the caption of a case's photos and files in the staff channels; the timeline line when they are
+    # taken out of the system (`yibang case files`)
+    staff_attachments: str
+    event_attachments_exported: str
     masked_none: str
     list_separator: str
     unknown_district: str
@@ -220,6 +234,8 @@ class Texts(BaseModel):
     wechat_unreachable_template_failed: str
     # a staff card longer than a WeCom robot message may be
     wecom_truncated: str
+    # after the line naming a case's photos: files the robot cannot pass on
+    wecom_attachments_elsewhere: str
 
     # open311: what city systems read (the notice on a new request, the timeline, errors in GeoReport
     # v2's shape), and what staff are told when a request's citizen is to be told by phone

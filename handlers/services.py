@@ -15,6 +15,7 @@ from handlers.clock import Clock, SystemClock
 from handlers.observer import NoObserver, Observer
 from storage import Database, FieldCipher
 from storage.encryption import secret_keys
+from storage.media import MediaStore, open_media_store
 
 VERDICT_CACHE_SIZE = 2048
 
@@ -85,6 +86,11 @@ class Services:
             cipher=FieldCipher(secrets),
             clock=clock or SystemClock(),
         )
+
+    @cached_property
+    def media(self) -> MediaStore:
+        """Where citizens' photos and files are kept, sealed (YIBANG_MEDIA_URL; DATA_DIR/media by default)."""
+        return open_media_store(self.settings.media_url, self.settings.data_dir, self.cipher)
 
     @cached_property
     def tz(self) -> tzinfo:

@@ -99,6 +99,39 @@ class FieldCipher:
         plain = self.decrypt(token)
         return json.loads(plain) if plain else None
 
+    # Files (photos, PDFs) are sealed whole: magic, key id, nonce, ciphertext and tag. The field key seals
+    # them, so YIBANG_SECRET_KEY, its rotation and `yibang rekey` cover files as they cover names; the
+    # associated data tells a file from a field, so neither can be passed off as the other.
+    BLOB_MAGIC = b"YBF1"
+
+    def seal_bytes(self, data: bytes) -> bytes:
+        assert self._newest is not None
+        key_id, aead = self._newest
+        nonce = os.urandom(12)
+        return self.BLOB_MAGIC + key_id + nonce + aead.encrypt(nonce, data, self.BLOB_MAGIC + key_id)
+
+    def open_bytes(self, sealed: bytes) -> bytes | None:
+        """The file, or None when no configured key opens it (logged without the content)."""
+        magic, key_id, nonce, body = sealed[:4], sealed[4:8], sealed[8:20], sealed[20:]
+        aead = self._keys.get(key_id)
+        if magic != self.BLOB_MAGIC or aead is None:
+            log.error("a stored file is not sealed with any configured secret key")
+            return None
+        try:
+            return aead.decrypt(nonce, body, magic + key_id)
+        except InvalidTag:
+            log.error("a stored file could not be decrypted: it was changed or is damaged")
+            return None
+
+    def sealed_by_newest(self, sealed: bytes) -> bool:
+        assert self._newest is not None
+        return sealed[4:8] == self._newest[0]
+
+    def content_address(self, data: bytes) -> str:
+        """A file's name in the media store: a keyed hash of its content, so the same photo is kept once
+        and the name tells nobody without the key what the photo is."""
+        return hmac.new(self._index_key, b"file:" + data, hashlib.sha256).hexdigest()
+
     def index(self, value: str) -> str:
         """A keyed hash for equality lookups (find a citizen's cases by phone) without storing the phone."""
         return hmac.new(self._index_key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:40]

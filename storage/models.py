@@ -9,8 +9,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column, relationship
 
 from storage.types import UTCDateTime
 
@@ -38,7 +50,6 @@ class Case(Base):
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     evidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
     problem: Mapped[str] = mapped_column(Text)
-    attachments: Mapped[list[Any]] = mapped_column(default=list)
     status: Mapped[str] = mapped_column(String(16), index=True)
     department: Mapped[str | None] = mapped_column(String(64))
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
@@ -159,6 +170,57 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("ix_outbox_due", "status", "priority", "next_attempt_at"),)
+
+
+class Attachment(Base):
+    """A photo or file a citizen sent: fetched from the platform by a job, checked, cleaned, sealed into the
+    media store (storage.media) and shown to staff. Before the case is filed it belongs to the citizen
+    alone (`case_id` empty); the platform's file id is kept, encrypted, only until the file is stored."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # What a staff page's address carries: random, so no address can be guessed from another.
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    user_key: Mapped[str] = mapped_column(String(128))
+    chat_key: Mapped[str] = mapped_column(String(128))
+    message_id: Mapped[str] = mapped_column(String(128))
+    # photo | document
+    media: Mapped[str] = mapped_column(String(16))
+    file_ref_enc: Mapped[str | None] = mapped_column(Text)
+    # pending (to fetch) -> stored | refused (too large, not an image or PDF) | failed (could not be fetched)
+    # -> erased (purge, erasure, or the citizen did not want it)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    reason: Mapped[str | None] = mapped_column(String(32))
+    content_type: Mapped[str | None] = mapped_column(String(64))
+    size: Mapped[int | None] = mapped_column(Integer)
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    # names in the media store: the cleaned file and its thumbnail
+    blob_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    thumb_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    received_at: Mapped[datetime]
+    stored_at: Mapped[datetime | None]
+    # when it was queued to the staff channels (once per attachment)
+    shown_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        UniqueConstraint("channel", "message_id", name="uq_attachment_message"),
+        Index("ix_attachments_citizen", "channel", "user_key"),
+    )
+
+
+# The ledger's count of a case's photos and files: those ever kept (erased ones stay counted, like the
+# case's other figures). Deferred: only the ledger asks for it.
+Case.attachment_count = column_property(
+    select(func.count(Attachment.id))
+    .where(Attachment.case_id == Case.id, Attachment.stored_at.is_not(None))
+    .correlate_except(Attachment)
+    .scalar_subquery(),
+    deferred=True,
+)
 
 
 class CaseCounter(Base):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from support.citizens import Citizen
 
-from storage.models import Case, Conversation, OutboxMessage
+from storage.models import Attachment, Case, Conversation, OutboxMessage
 
 
 def count_cases(services) -> int:
@@ -273,12 +274,22 @@ def test_further_message_can_be_a_new_case(citizen, services):
     assert count_cases(services) == 2
 
 
-def test_photo_during_the_form_is_attached_to_the_case(citizen, services):
+def test_photo_during_the_form_is_attached_to_the_case(services):
+    citizen = Citizen(services, user="u1", channel="telegram")
     citizen.says("我要求助")
     answer = citizen.says(kind="media", payload={"media": "photo", "file_id": "photo-1"})
-    assert "照片已收到" in answer and "怎么称呼" in answer
+    assert "照片已收到，提交求助时会一并附上" in answer and "怎么称呼" in answer
     citizen.finish(problem="小区门口垃圾三天没人清理了", name="何女士", phone="13912345678", district="金水区")
-    assert only_case(services).attachments[0]["file_id"] == "photo-1"
+    case = only_case(services)
+    with services.db.reading() as session:
+        [attachment] = session.scalars(select(Attachment)).all()
+        assert attachment.case_id == case.id and attachment.status == "pending"
+        assert services.cipher.decrypt(attachment.file_ref_enc) == "photo-1"
+
+
+def test_a_photo_in_the_terminal_chat_is_answered_politely(citizen):
+    citizen.says("我要求助")
+    assert "无法处理这类消息" in citizen.says(kind="media", payload={"media": "photo", "file_id": "x"})
 
 
 def test_sticker_and_voice_get_a_polite_answer(citizen):

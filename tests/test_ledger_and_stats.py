@@ -65,13 +65,15 @@ def test_export_has_sheets_frozen_filtered_header_and_masked_phones(citizen, ser
     assert header == [
         "编号", "受理时间", "渠道", "区县", "类别", "紧急程度", "状态", "承办部门", "联系人", "联系电话", "问题描述",
         "联系时限", "联系时间", "联系按时", "办结时限", "办结时间", "办结按时", "反馈时限", "办理结果", "满意度", "合并到",
+        "附件",
     ]
     assert len(header) == len(COLUMNS)
     assert ledger.freeze_panes == "A2"
-    assert ledger.auto_filter.ref == "A1:U2"
+    assert ledger.auto_filter.ref == "A1:V2"
     row = {title: cell.value for title, cell in zip(header, ledger[2], strict=True)}
     assert row["编号"] == number and row["联系电话"] == "139****5678" and row["联系人"] == "张**"
     assert row["承办部门"] == "市卫生健康委员会" and row["状态"] == "已交办"
+    assert row["附件"] == 0
     assert ledger.column_dimensions["K"].width >= display_width("问题描述")
     counts = {r[0].value: r[1].value for r in workbook["统计"].iter_rows(min_row=2) if r and r[0].value}
     assert counts["寻医买药"] == 1 and counts["合计"] == 1

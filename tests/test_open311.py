@@ -142,10 +142,10 @@ def test_a_keyed_post_becomes_a_case_like_any_other(services):
             assert system.services.cipher.decrypt(case.name_enc) == "王桂兰"
             assert system.services.cipher.decrypt(case.phone_enc) == "13912345678"
             assert "花园路1号院" in case.problem
-            assert case.attachments == [{"media": "url", "url": REQUEST["media_url"], "channel": "open311"}]
             [received] = case.events
             assert received.actor == "open311:city-12345" and "city-12345" in received.text
             assert received.data["key"] == "city-12345" and received.data["district_from"] == "address"
+            assert received.data["media_urls"] == [REQUEST["media_url"]]
             with system.services.db.reading() as session:
                 card = session.scalars(select(OutboxMessage).where(OutboxMessage.case_id == case.id)).one()
             assert card.payload["kind"] == "case_card" and card.priority < 0  # urgent: first in the queue

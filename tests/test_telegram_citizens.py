@@ -4,6 +4,7 @@ through a stand-in Bot API. Every message a client can send gets an answer and n
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from support.media_samples import phone_photo
 from support.telegram_world import (
     STAFF_CHAT,
     blocked_update,
@@ -19,7 +20,7 @@ from support.telegram_world import (
     user,
 )
 
-from storage.models import Case, Conversation
+from storage.models import Attachment, Case, Conversation
 
 
 def texts(messages: list[dict]) -> str:
@@ -118,13 +119,19 @@ def test_a_photo_a_sticker_and_a_location_as_first_messages_are_answered(telegra
 
 
 def test_the_photo_goes_with_the_case(telegram):
+    telegram.api.add_file("the-large-one", phone_photo())
     alice = telegram.citizen(1001)
     assert "怎么称呼" in texts(alice.sends_content(**photo("the-large-one")))
     for answer in ("张女士", "13912345678", "金水区", "家里老人的降压药吃完了，小区封控出不去", "确认"):
         alice.says(answer)
+    telegram.deliver()
+    telegram.deliver()
+    [shown] = telegram.api.files_shown(STAFF_CHAT)
     with telegram.services.db.reading() as session:
         case = session.scalars(select(Case)).one()
-        assert case.attachments == [{"media": "photo", "file_id": "the-large-one", "channel": "telegram"}]
+        [attachment] = session.scalars(select(Attachment)).all()
+    assert attachment.case_id == case.id and attachment.status == "stored"
+    assert shown["reply_to"] == int(case.staff_messages["telegram"].rsplit(":", 1)[1])
 
 
 def test_markup_typed_by_a_citizen_comes_back_as_typed(telegram):

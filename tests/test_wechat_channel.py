@@ -29,7 +29,8 @@ def test_wechat_and_the_wecom_robot_run_when_configured(services):
         ("wechat", True, ["/wechat"]),
         ("wecom", False, []),
     ]
-    assert [sender.channel for channel in channels for sender in channel.senders()] == ["wechat", "wecom"]
+    assert [sender.channel for channel in channels for sender in channel.senders()] == [
+        "wechat", "wechat-files", "wecom"]
 
 
 def test_an_encoding_aes_key_of_the_wrong_length_is_named(monkeypatch):

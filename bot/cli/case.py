@@ -7,6 +7,7 @@ recorded as `cli:<login>`.
 from __future__ import annotations
 
 import getpass
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -69,6 +70,27 @@ def case_show(
     for event in view["timeline"]:
         flag = "public" if event["public"] else "internal"
         typer.echo(f"  {event['at']}  {event['kind']:<10} {flag:<8} {event['actor']}  {event['text'] or ''}")
+
+
+@case.command("files")
+def case_files(
+    number: str,
+    out: Annotated[Path, typer.Option("--out", help="Directory to write the files into.")],
+) -> None:
+    """The case's photos and files as kept (metadata removed), written to --out; prints their paths as a
+    JSON array. The timeline records who took them."""
+    from handlers.attachments.viewing import case_files as files_of
+
+    found = files_of(services(), cli_actor(), number)
+    if found is None:
+        fail(f"no case {number}", 1)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for file in found:
+        path = out / file.filename
+        path.write_bytes(file.data)
+        written.append(str(path))
+    print_json(written)
 
 
 @case.command("contacted")

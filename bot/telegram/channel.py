@@ -16,6 +16,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.dispatcher import Sender
+from bot.file_downloads import FileDownloads
 from bot.telegram.application import (
     ALLOWED_UPDATES,
     build_application,
@@ -25,11 +26,13 @@ from bot.telegram.application import (
     unusable_api,
 )
 from bot.telegram.citizen_chat import CitizenChat
+from bot.telegram.files import TelegramFiles
 from bot.telegram.limits import FloodControl
 from bot.telegram.sender import TelegramSender
 from bot.telegram.staff_group import StaffGroup, is_staff_update
 from bot.telegram.updates import CHANNEL
 from bot.telegram.webhook import webhook_route
+from handlers.attachments.records import FETCHERS
 from handlers.services import Services
 
 log = logging.getLogger(__name__)
@@ -50,9 +53,11 @@ class TelegramChannel:
         self.staff = StaffGroup(services, self.flood)
         self.application = build_application(settings, self.flood, self.on_update, polling=not self.webhook)
         self.sender = TelegramSender(services, lambda: make_bot(settings, self.flood), self.flood)
+        # citizens' photos and files, fetched with the sender's bot
+        self.files = FileDownloads(FETCHERS[CHANNEL], services, TelegramFiles(self.sender.current_bot))
 
     def senders(self) -> list[Sender]:
-        return [self.sender]
+        return [self.sender, self.files]
 
     def routes(self) -> list[BaseRoute]:
         if not self.webhook:

@@ -25,6 +25,7 @@ from telegram.ext import ExtBot
 from bot.dispatcher import GiveUp, RetryLater, SendResult, Sent
 from bot.telegram.limits import FloodControl, retry_after_seconds
 from bot.telegram.render import messages
+from bot.telegram.staff_attachments import send_case_attachments
 from bot.telegram.staff_card import card_keyboard
 from bot.telegram.updates import CHANNEL
 from handlers.delivery import reachability
@@ -64,6 +65,8 @@ class TelegramSender:
             return await self._edit_card(item)
         if kind is OutboxKind.STAFF_REPORT:
             return await self._report(item)
+        if kind is OutboxKind.CASE_ATTACHMENTS:
+            return await send_case_attachments(self, item)
         return GiveUp(f"no Telegram rendering for outbox payload kind {item.payload.get('kind')!r}")
 
     async def close(self) -> None:
@@ -77,7 +80,7 @@ class TelegramSender:
         if citizen.unreachable:
             return GiveUp("the citizen blocked the bot")
         reply = Reply.from_dict(item.payload)
-        held = self._held_back(item.target)
+        held = self.held_back(item.target)
         if held is not None:
             return held
         try:
@@ -92,7 +95,7 @@ class TelegramSender:
 
     async def _to_staff(self, item: OutboxItem) -> SendResult:
         text, keyboard = await self._staff_message(item)
-        held = self._held_back(item.target)
+        held = self.held_back(item.target)
         if held is not None:
             return held
         sends = messages(Reply(text), self.services.taxonomy.texts, clear_keyboard=False)
@@ -128,12 +131,12 @@ class TelegramSender:
         if not image.is_file():
             log.warning("the report chart %s is missing: the figures go as text", image)
             return await self._to_staff(item)
-        held = self._held_back(item.target)
+        held = self.held_back(item.target)
         if held is not None:
             return held
         fits = len(text) <= CAPTION_LIMIT
         try:
-            bot = await self._current_bot()
+            bot = await self.current_bot()
             await bot.send_photo(chat_id=item.target, photo=image.read_bytes(), caption=text if fits else None)
         except (Forbidden, BadRequest) as exc:
             return RetryLater(_describe(exc)) if _chat_gone(exc) or isinstance(exc, Forbidden) else GiveUp(
@@ -150,11 +153,11 @@ class TelegramSender:
             return Sent()
         chat_id, _, message_id = ref.rpartition(":")
         text, keyboard = card.text, card_keyboard(self.services.taxonomy.texts, card)
-        held = self._held_back(chat_id)
+        held = self.held_back(chat_id)
         if held is not None:
             return held
         try:
-            bot = await self._current_bot()
+            bot = await self.current_bot()
             # The keyboard is always sent: an edit without one takes the buttons off the card.
             await bot.edit_message_text(text=text, chat_id=chat_id, message_id=int(message_id),
                                         reply_markup=keyboard)
@@ -169,7 +172,10 @@ class TelegramSender:
             return _retry(exc)
         return Sent()
 
-    def _held_back(self, chat_id: str) -> RetryLater | None:
+    def retry(self, exc: TelegramError) -> RetryLater:
+        return _retry(exc)
+
+    def held_back(self, chat_id: str) -> RetryLater | None:
         wait = self.flood.delay(chat_id)
         if wait > WAIT_IN_LINE_SECONDS:
             # Whole seconds: rows held back together fall due together and keep their order.
@@ -178,10 +184,10 @@ class TelegramSender:
         return None
 
     async def _post(self, chat_id: str, sends: list[dict[str, Any]]) -> list[Message]:
-        bot = await self._current_bot()
+        bot = await self.current_bot()
         return [await bot.send_message(chat_id=chat_id, **kwargs) for kwargs in sends]
 
-    async def _current_bot(self) -> ExtBot[Any]:
+    async def current_bot(self) -> ExtBot[Any]:
         """PTB's HTTP connections belong to the event loop that opened them. The service has one loop;
         the terminal chat runs each delivery in a fresh one (asyncio.run), so the bot is made per loop."""
         loop = asyncio.get_running_loop()

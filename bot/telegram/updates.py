@@ -86,7 +86,7 @@ def _from_message(update_id: int, message: Message) -> Incoming | None:
     for field in MEDIA_FIELDS:
         attachment = getattr(message, field, None)
         if attachment:
-            payload = {"media": field, "file_id": _file_id(attachment)}
+            payload = {"media": field, "file_id": _file_id(attachment), **_declared(attachment)}
             return Incoming(kind=IncomingKind.MEDIA, text=message.caption or "", payload=payload, **base)
     # Service messages (a pinned message, an auto-delete timer): nothing the citizen said.
     return None
@@ -100,7 +100,25 @@ def _command_text(text: str) -> str:
     return text
 
 
-def _file_id(attachment: object) -> str:
+def _largest(attachment: object) -> object:
     if isinstance(attachment, tuple):  # a photo comes in several sizes, smallest first
-        attachment = attachment[-1] if attachment else None
-    return str(getattr(attachment, "file_id", "") or "")
+        return attachment[-1] if attachment else None
+    return attachment
+
+
+def _file_id(attachment: object) -> str:
+    return str(getattr(_largest(attachment), "file_id", "") or "")
+
+
+def _declared(attachment: object) -> dict[str, str]:
+    """What Telegram says of a file before it is fetched: its size and (for a document) its type, so one
+    too large or of the wrong kind is refused at once. Never its name: that is the citizen's."""
+    largest = _largest(attachment)
+    declared = {}
+    size = getattr(largest, "file_size", None)
+    if size:
+        declared["size"] = str(size)
+    mime = getattr(largest, "mime_type", None)
+    if mime:
+        declared["mime"] = str(mime)
+    return declared

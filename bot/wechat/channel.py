@@ -7,13 +7,16 @@ import logging
 from starlette.routing import BaseRoute, Route
 
 from bot.dispatcher import Sender
+from bot.file_downloads import FileDownloads
 from bot.wechat.access_token import SharedAccessToken
 from bot.wechat.client import OfficialAccountClient
 from bot.wechat.customer_service import CustomerServiceSender
 from bot.wechat.envelope import Envelope
 from bot.wechat.incoming import CHANNEL
 from bot.wechat.late_reply import LateReplies
+from bot.wechat.media import WeChatMedia
 from bot.wechat.route import WeChatCallback
+from handlers.attachments.records import FETCHERS
 from handlers.services import Services
 
 log = logging.getLogger(__name__)
@@ -40,7 +43,8 @@ class WeChatChannel:
         )
 
     def senders(self) -> list[Sender]:
-        return [CustomerServiceSender(self.services, self.client)]
+        return [CustomerServiceSender(self.services, self.client),
+                FileDownloads(FETCHERS[CHANNEL], self.services, WeChatMedia(self.client))]
 
     def routes(self) -> list[BaseRoute]:
         return [Route("/wechat", self.callback.endpoint, methods=["GET", "POST"])]

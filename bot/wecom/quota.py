@@ -27,8 +27,9 @@ class MinuteQuota:
         self._reserved: dict[int, float] = {}  # outbox row id -> its slot
         self._not_before = 0.0
 
-    def wait_for(self, row_id: int) -> float:
-        """Seconds row `row_id` must wait before sending; 0 means send now (the slot is taken)."""
+    def wait_for(self, row_id: int, count: int = 1) -> float:
+        """Seconds row `row_id` must wait before sending its `count` messages (a case's photos go one
+        message each); 0 means send now (the slots are taken)."""
         now = self.clock()
         self._forget(now)
         reserved = self._reserved.get(row_id)
@@ -37,10 +38,12 @@ class MinuteQuota:
                 del self._reserved[row_id]
                 return 0.0
             return reserved - now
+        needed = max(1, min(count, self.per_minute))
         slot = max(now, self._not_before)
-        if len(self._slots) >= self.per_minute:
-            slot = max(slot, self._slots[-self.per_minute] + WINDOW_SECONDS)
-        self._slots.append(slot)
+        room = self.per_minute - needed  # sends the window may already hold when ours go
+        if len(self._slots) > room:
+            slot = max(slot, self._slots[-(room + 1)] + WINDOW_SECONDS)
+        self._slots.extend([slot] * needed)
         if slot <= now:
             return 0.0
         self._reserved[row_id] = slot

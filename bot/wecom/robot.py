@@ -4,19 +4,30 @@ The robot is a webhook (`…/cgi-bin/webhook/send?key=…`, YIBANG_WECOM_WEBHOOK
 wrap: a JSON POST of a markdown message. The card is the one every staff channel gets (phone masked),
 rendered when it is sent. A robot takes 20 messages a minute (errcode 130101 beyond) and 4,096 bytes of
 markdown per message.
+
+A case's photos go as the robot's image messages, one each after a line naming the case: the image in
+base64 with the MD5 of its bytes, JPG or PNG of at most 2 MB (WeCom's rules), so a larger photo is sent
+scaled down. The robot cannot pass on a PDF without an upload of its own; the line says how many there
+are, for staff to open elsewhere.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import logging
+from typing import Any
 
 import httpx
 
 from bot.dispatcher import GiveUp, RetryLater, SendResult, Sent
 from bot.wecom.quota import MinuteQuota
 from config.texts import Texts
+from handlers.attachments.content import fit_within
+from handlers.attachments.viewing import for_staff_row
 from handlers.delivery.outbox import OutboxItem
+from handlers.delivery.payloads import OutboxKind
 from handlers.services import Services
 from handlers.staff.notices import message_for_staff
 
@@ -29,6 +40,8 @@ RATE_LIMITED = 130101
 # system busy: the same message goes through later
 BUSY = frozenset({-1})
 TIMEOUT_SECONDS = 10.0
+# an image message: at most 2 MB before base64
+MAX_IMAGE_BYTES = 2 * 1024 * 1024
 
 
 def markdown_card(texts: Texts, text: str) -> str:
@@ -52,14 +65,39 @@ class RobotSender:
         self.quota = MinuteQuota(PER_MINUTE, lambda: services.clock.now().timestamp())
 
     async def send(self, item: OutboxItem) -> SendResult:
-        wait = self.quota.wait_for(item.id)
+        if item.kind is OutboxKind.CASE_ATTACHMENTS:
+            bodies = await asyncio.to_thread(self._attachment_messages, item)
+        else:
+            text, _ = await asyncio.to_thread(message_for_staff, self.services, item)
+            bodies = [_markdown(markdown_card(self.services.taxonomy.texts, text))]
+        if not bodies:
+            return Sent()
+        wait = self.quota.wait_for(item.id, len(bodies))
         if wait > 0:
             return RetryLater("WeCom robot: 20 messages a minute", after=wait)
-        text, _ = await asyncio.to_thread(message_for_staff, self.services, item)
-        body = {
-            "msgtype": "markdown",
-            "markdown": {"content": markdown_card(self.services.taxonomy.texts, text)},
-        }
+        for body in bodies:
+            result = await self._post(body)
+            if not isinstance(result, Sent):
+                return result
+        return Sent()
+
+    def _attachment_messages(self, item: OutboxItem) -> list[dict[str, Any]]:
+        """A line naming the case, then each photo as an image message."""
+        found = for_staff_row(self.services, item.payload, item.case_id)
+        if found is None or not found.files:
+            return []
+        texts = self.services.taxonomy.texts
+        images = [file for file in found.files if file.is_image]
+        others = len(found.files) - len(images)
+        line = f"**{found.caption}**" + (texts.wecom_attachments_elsewhere.format(count=others) if others else "")
+        bodies = [_markdown(line)]
+        for file in images:
+            data = fit_within(file.data, MAX_IMAGE_BYTES)
+            bodies.append({"msgtype": "image", "image": {
+                "base64": base64.b64encode(data).decode("ascii"), "md5": hashlib.md5(data).hexdigest()}})
+        return bodies
+
+    async def _post(self, body: dict[str, Any]) -> SendResult:
         try:
             # A client per message: the dispatcher may run under different event loops (the terminal chat).
             async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS) as http:
@@ -80,3 +118,7 @@ class RobotSender:
         if errcode in BUSY or errcode is None:
             return RetryLater(error)
         return GiveUp(error)
+
+
+def _markdown(content: str) -> dict[str, Any]:
+    return {"msgtype": "markdown", "markdown": {"content": content}}

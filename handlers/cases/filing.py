@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from config.taxonomy import Promise
+from handlers.attachments import records as attachments
 from handlers.cases.states import Status
 from handlers.cases.timeline import CITIZEN, add_event
 from handlers.services import Services
@@ -34,7 +35,8 @@ class NewCase:
     phone: str | None
     district: str | None
     problem: str
-    attachments: list[Any] = field(default_factory=list)
+    # ids of attachments the citizen sent before the case existed
+    attachments: list[int] = field(default_factory=list)
     # the danger check fired while the citizen wrote (the emergency number was given): urgent whatever else
     danger: bool = False
     # a category the filer chose (an Open311 service); None: the classifier's
@@ -82,7 +84,6 @@ def file_new_case(services: Services, session: Session, new: NewCase, now: datet
         "urgent": urgent,
         "evidence": classification.evidence(),
         "problem": new.problem,
-        "attachments": list(new.attachments),
         "status": Status.RECEIVED.value,
         "created_at": now,
         "updated_at": now,
@@ -95,5 +96,8 @@ def file_new_case(services: Services, session: Session, new: NewCase, now: datet
               text=new.event_text or taxonomy.texts.event_received, to_status=Status.RECEIVED.value,
               data=new.event_data)
     staff_notices.announce_case(session, services, case_id, now, urgent=urgent)
+    # after the card, so the photos received before filing reply to it
+    attachments.attach(session, services, new.attachments, case_id=case_id, channel=new.channel,
+                       user_key=new.user_key, now=now)
     after_commit(session, lambda: services.observer.case_filed(new.channel, category, urgency))
     return FiledCase(id=case_id, number=number, category=category, urgency=urgency, urgent=urgent, promise=promise)

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from handlers.attachments.viewing import summaries
 from handlers.services import Services
 from handlers.wording import status_label
 from storage.cases import all_cases, case_by_number
@@ -76,7 +77,15 @@ def show_case(services: Services, number: str) -> dict[str, Any] | None:
     """One case with its timeline (`case show`); None when there is no such case."""
     with services.db.reading() as session:
         case = case_by_number(session, number)
-        return None if case is None else case_view(services, case)
+        if case is None:
+            return None
+        view = case_view(services, case)
+        view["attachments"] = [
+            {"id": item.public_id, "content_type": item.content_type, "width": item.width, "height": item.height,
+             "size": item.size, "received_at": _iso(services.local(item.received_at))}
+            for item in summaries(session, case.id)
+        ]
+        return view
 
 
 def case_number(services: Services, case_id: int) -> str | None:

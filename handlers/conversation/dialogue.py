@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from handlers.conversation import danger, intake, progress, revisit_answers, supplement
+from handlers.conversation import media as files
 from handlers.conversation.filing import file_case
 from handlers.conversation.intents import Command, Intent, is_greeting, recognise
 from handlers.conversation.turn import IDLE, Turn
@@ -312,22 +313,11 @@ def _on_media(turn: Turn) -> None:
         turn.say("voice_unrecognised")
         _reprompt(turn)
         return
-    if media != "photo":
+    if media not in files.ACCEPTED:
         turn.say("media_not_supported")
         _reprompt(turn)
         return
-    attachment = {"media": media, "file_id": payload.get("file_id", ""), "channel": turn.incoming.channel}
-    if intake.in_intake(turn.step):
-        turn.slots["attachments"] = list(turn.slots.get("attachments", [])) + [attachment]
-        turn.say("photo_received")
-        _reprompt(turn)
-        return
-    open_cases = progress.open_cases(turn)
-    if open_cases:
-        supplement.offer(turn, open_cases[0], "", attachment)
-        return
-    turn.say("photo_received")
-    intake.start(turn, {"attachments": [attachment]})
+    files.on_file(turn, _reprompt)
 
 
 # ---------------------------------------------------------------- the table of steps

@@ -20,6 +20,8 @@ CONFIRM = "confirm"
 EDIT_WHICH = "edit_which"
 REUSE_CONTACT = "reuse_contact"
 HISTORY = "_history"
+# ids of the photos and files sent during the form (handlers.attachments), attached when it is filed
+ATTACHMENTS = "attachments"
 EDITING = "_editing"
 
 
@@ -75,10 +77,15 @@ def in_intake(step: str) -> bool:
 
 
 def start(turn: Turn, prefill: dict[str, Any] | None = None) -> None:
-    """Begin a new form; a returning citizen is first offered the contact they gave last time."""
+    """Begin a new form; a returning citizen is first offered the contact they gave last time. Photos
+    sent during a form that is started over stay with the new one: they were told so."""
+    carried = list(turn.slots.get(ATTACHMENTS, [])) if in_intake(turn.step) else []
     turn.slots.clear()
     turn.slots[HISTORY] = []
-    for name, value in (prefill or {}).items():
+    prefill = dict(prefill or {})
+    if carried:
+        prefill[ATTACHMENTS] = carried + list(prefill.get(ATTACHMENTS, []))
+    for name, value in prefill.items():
         set_value(turn, name, value)
     conversation = turn.conversation
     if conversation.contact_phone_enc and "phone" not in turn.slots:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from handlers.attachments import records as attachments
 from handlers.cases.timeline import CITIZEN, add_event
 from handlers.conversation import intake
 from handlers.conversation.turn import IDLE, Turn
@@ -22,7 +23,8 @@ def choices(turn: Turn) -> tuple[str, ...]:
     return (texts.choice_supplement, texts.choice_new_case, texts.choice_never_mind)
 
 
-def offer(turn: Turn, case: Case, text: str, attachment: dict[str, Any] | None = None) -> None:
+def offer(turn: Turn, case: Case, text: str, attachment: int | None = None) -> None:
+    """`attachment`: the id of a photo or file just received (handlers.attachments)."""
     turn.slots.clear()
     turn.slots.update({"case": case.number, "text": text, "attachments": [attachment] if attachment else []})
     turn.go(SUPPLEMENT)
@@ -45,6 +47,8 @@ def choose(turn: Turn, index: int) -> None:
             prefill["problem"] = problem.value
         intake.start(turn, prefill)
     else:
+        attachments.discard(turn.session, pending.get("attachments") or [], turn.incoming.channel,
+                            turn.conversation.user_key)
         turn.say("never_mind")
 
 
@@ -54,9 +58,9 @@ def _add_to_case(turn: Turn, pending: dict[str, Any]) -> None:
         turn.go(IDLE)
         return
     text = pending.get("text") or ""
-    attachments = pending.get("attachments") or []
-    if attachments:
-        case.attachments = list(case.attachments or []) + attachments
+    files = pending.get("attachments") or []
+    attachments.attach(turn.session, turn.services, files, case_id=case.id, channel=case.channel,
+                       user_key=case.user_key, now=turn.now)
     add_event(
         turn.session,
         case,
@@ -65,14 +69,16 @@ def _add_to_case(turn: Turn, pending: dict[str, Any]) -> None:
         at=turn.now,
         public=False,
         text=turn.text("event_supplement", text=text) if text else None,
-        data={"attachments": attachments},
+        data={"attachments": files},
     )
-    staff_notices.tell_staff(
-        turn.session,
-        turn.services,
-        turn.text("staff_supplement", number=case.number, text=redact_phones(text) or f"[{len(attachments)}]"),
-        dedupe_key=f"supplement:{turn.incoming.channel}:{turn.incoming.message_id}",
-        now=turn.now,
-        case_id=case.id,
-    )
-    turn.say("supplement_added", number=case.number)
+    if text:
+        # Photos and files reach staff by themselves, as an album replying to the card, once fetched.
+        staff_notices.tell_staff(
+            turn.session,
+            turn.services,
+            turn.text("staff_supplement", number=case.number, text=redact_phones(text)),
+            dedupe_key=f"supplement:{turn.incoming.channel}:{turn.incoming.message_id}",
+            now=turn.now,
+            case_id=case.id,
+        )
+    turn.say("attachment_attached" if files and not text else "supplement_added", number=case.number)

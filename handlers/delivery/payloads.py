@@ -24,9 +24,12 @@ class OutboxKind(StrEnum):
     CASE_CARD_UPDATE = "case_card_update"  # staff acted: the posted card is redrawn in place
     STAFF_TEXT = "staff_text"  # a notice: an alert, a supplement, an escalation
     STAFF_REPORT = "staff_report"  # the daily report: its text and its chart
+    CASE_ATTACHMENTS = "case_attachments"  # a case's photos and files, once all are fetched
     # to a citizen
     CITIZEN_UPDATE = "citizen_update"  # news of their case, sealed
     LATE_REPLY = "late_reply"  # an answer that missed the platform's reply window, read from the inbox
+    # from a citizen's platform
+    MEDIA_DOWNLOAD = "media_download"  # fetch a photo or file the citizen sent (a `…-files` channel)
 
 
 CARD_KINDS = frozenset({OutboxKind.CASE_CARD, OutboxKind.CASE_CARD_UPDATE})
@@ -54,6 +57,14 @@ def staff_text(text: str) -> dict[str, Any]:
 
 def staff_report(text: str, image: str) -> dict[str, Any]:
     return {"kind": OutboxKind.STAFF_REPORT.value, "text": text, "image": image}
+
+
+def case_attachments(attachment_ids: Iterable[int], caption: str) -> dict[str, Any]:
+    return {"kind": OutboxKind.CASE_ATTACHMENTS.value, "attachments": list(attachment_ids), "text": caption}
+
+
+def media_download(attachment_id: int) -> dict[str, Any]:
+    return {"kind": OutboxKind.MEDIA_DOWNLOAD.value, "attachment_id": attachment_id}
 
 
 def late_reply(message_id: str) -> dict[str, Any]:

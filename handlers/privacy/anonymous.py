@@ -13,6 +13,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from config.texts import Texts
+from handlers.attachments.retention import erase_for_case
 from handlers.cases.timeline import SYSTEM, add_event
 from storage.encryption import redact_phones
 from storage.models import Case, CaseFollower
@@ -25,9 +26,12 @@ class PrivacyReport:
     cases: int = 0
     conversations: int = 0
     inbox: int = 0
+    # photos and files deleted from the media store (purge, erase) or resealed (rekey)
+    files: int = 0
 
     def as_dict(self) -> dict[str, int]:
-        return {"cases": self.cases, "conversations": self.conversations, "inbox": self.inbox}
+        return {"cases": self.cases, "conversations": self.conversations, "inbox": self.inbox,
+                "files": self.files}
 
 
 def anonymise_case(session: Session, texts: Texts, case: Case, now: datetime, *, reason: str,
@@ -37,7 +41,7 @@ def anonymise_case(session: Session, texts: Texts, case: Case, now: datetime, *,
     case.phone_index = None
     case.user_key = ANONYMOUS
     case.chat_key = ANONYMOUS
-    case.attachments = []
+    erase_for_case(session, case.id)
     case.problem = texts.problem_erased if drop_problem else redact_phones(case.problem)
     for event in case.events:
         if event.kind == "supplement":

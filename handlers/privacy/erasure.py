@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, select, update
 
+from handlers.attachments.retention import delete_erased_files, erase_for_citizen
 from handlers.cases.states import OPEN, Status
 from handlers.cases.timeline import SYSTEM, change_status
 from handlers.privacy.anonymous import ANONYMOUS, PrivacyReport, anonymise_case
@@ -15,7 +16,7 @@ from storage.models import Case, CaseFollower, Conversation, OutboxMessage
 def erase_citizen(services: Services, *, case_number: str | None = None, phone: str | None = None) -> PrivacyReport:
     """Erasure on request: every case of the citizen (found by one of their case numbers or their phone)
     loses its personal data; open cases are withdrawn first, since nobody could contact them any more;
-    messages still waiting to be sent to them are dropped."""
+    messages still waiting to be sent to them are dropped; their photos and files are deleted."""
     now = services.clock.now()
     texts = services.taxonomy.texts
     report = PrivacyReport()
@@ -43,6 +44,7 @@ def erase_citizen(services: Services, *, case_number: str | None = None, phone: 
             anonymise_case(session, texts, case, now, reason=texts.event_erased, drop_problem=True)
             report.cases += 1
         for channel, user_key in citizens:
+            erase_for_citizen(session, channel, user_key)
             report.conversations += session.execute(
                 delete(Conversation).where(Conversation.channel == channel, Conversation.user_key == user_key)
             ).rowcount or 0
@@ -51,4 +53,5 @@ def erase_citizen(services: Services, *, case_number: str | None = None, phone: 
                 .where(CaseFollower.channel == channel, CaseFollower.user_key == user_key)
                 .values(user_key=ANONYMOUS, chat_key=ANONYMOUS)
             )
+    report.files = delete_erased_files(services)
     return report

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from handlers.attachments.retention import reseal_file_refs, reseal_files
 from handlers.privacy.anonymous import PrivacyReport
 from handlers.services import Services
 from storage.encryption import FieldCipher
@@ -12,7 +13,8 @@ from storage.models import Case, Conversation, InboxMessage
 
 def rekey(services: Services) -> PrivacyReport:
     """Re-encrypt every stored field under the newest secret key (after adding a new YIBANG_SECRET_KEY
-    and moving the old one to YIBANG_OLD_SECRET_KEYS), and recompute the phone lookup index."""
+    and moving the old one to YIBANG_OLD_SECRET_KEYS), recompute the phone lookup index, and reseal the
+    stored photos and files under the new key."""
     cipher: FieldCipher = services.cipher
     report = PrivacyReport()
     with services.db.transaction() as session:
@@ -30,6 +32,8 @@ def rekey(services: Services) -> PrivacyReport:
         for message in session.scalars(select(InboxMessage).where(InboxMessage.replies_enc.is_not(None))):
             message.replies_enc = cipher.rotate(message.replies_enc)
             report.inbox += 1
+        reseal_file_refs(session, services)
+    report.files = reseal_files(services)
     return report
 
 

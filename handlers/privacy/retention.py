@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from handlers.attachments.retention import UNFILED_KEPT, collect_garbage, delete_erased_files, erase_unfiled
 from handlers.cases.states import FINAL
 from handlers.privacy.anonymous import ANONYMOUS, PrivacyReport, anonymise_case
 from handlers.services import Services
@@ -27,7 +28,8 @@ def _batches(session: Session, statement) -> Iterable[list]:
 
 def purge(services: Services, older_than: timedelta) -> PrivacyReport:
     """Retention: anonymise closed cases older than the period; forget idle conversations' contact and
-    slots; drop the replies kept for retries once no retry can come."""
+    slots; drop the replies kept for retries once no retry can come; delete the photos and files of
+    the cases anonymised, of forms never filed, and any the store holds that nothing names."""
     now = services.clock.now()
     cutoff = now - older_than
     texts = services.taxonomy.texts
@@ -52,6 +54,8 @@ def purge(services: Services, older_than: timedelta) -> PrivacyReport:
             .values(replies_enc=None)
         )
         report.inbox = dropped.rowcount or 0
+        erase_unfiled(session, now - UNFILED_KEPT)
+    report.files = delete_erased_files(services) + collect_garbage(services, now)
     return report
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import insert, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, selectinload, undefer
 
 from config.texts import LedgerTexts
 from handlers.services import Services
@@ -24,6 +24,7 @@ COLUMNS: tuple[str, ...] = (
     "number", "received_at", "channel", "district", "category", "urgency", "status", "department", "name", "phone",
     "problem", "contact_due", "contacted_at", "contact_on_time", "resolve_due", "resolved_at", "resolve_on_time",
     "feedback_due", "result", "satisfaction", "merged_into",
+    "attachments",
 )
 
 
@@ -46,7 +47,8 @@ def _met(texts: LedgerTexts, due: datetime, done: datetime | None, now: datetime
 
 
 def select_cases(session: Session, services: Services, wanted: LedgerFilter) -> list[Case]:
-    statement = select(Case).options(selectinload(Case.merged_into)).order_by(Case.created_at, Case.id)
+    statement = (select(Case).options(selectinload(Case.merged_into), undefer(Case.attachment_count))
+                 .order_by(Case.created_at, Case.id))
     if wanted.start is not None:
         statement = statement.where(Case.created_at >= _midnight(services, wanted.start))
     if wanted.end is not None:
@@ -95,6 +97,7 @@ def ledger_rows(services: Services, cases: Sequence[Case], *, reveal: bool) -> I
             case.result or "",
             case.satisfaction or "",
             case.merged_into.number if case.merged_into is not None else "",
+            case.attachment_count,
         ]
 
 

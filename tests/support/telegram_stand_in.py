@@ -1,5 +1,8 @@
 """A stand-in for the Telegram Bot API on 127.0.0.1: the methods python-telegram-bot calls, recorded.
 
+Files a citizen sends are held here as the Bot API holds them: `add_file` puts bytes behind a file id,
+getFile answers its path and size, and the file is downloaded from /file/bot<token>/<path>.
+
 Served by uvicorn in a thread of its own, so one stand-in serves a test's event loop, a TestClient's and
 a `yibang run` subprocess alike. Tests queue updates for getUpdates, read what the bot sent, and make
 calls fail the way Telegram does: 429 with retry_after, 403 for a user who blocked the bot.
@@ -26,7 +29,7 @@ from urllib.parse import parse_qsl
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 TOKEN = "123456:stand-in-token"
@@ -37,7 +40,7 @@ BOT_USER = {
 # Form fields PTB JSON-encodes; everything else (text above all) is taken as sent.
 JSON_FIELDS = {
     "reply_markup", "allowed_updates", "commands", "scope", "entities", "link_preview_options",
-    "reply_parameters", "offset", "timeout", "limit", "drop_pending_updates", "show_alert",
+    "reply_parameters", "offset", "timeout", "limit", "drop_pending_updates", "show_alert", "media",
 }
 LONG_POLL_CAP = 1.0  # seconds a getUpdates with nothing queued waits at most
 
@@ -78,10 +81,18 @@ class TelegramStandIn:
         self._lock = threading.Lock()
         self._update_ids = itertools.count(5000)
         self._message_ids = itertools.count(1)
+        # file id -> (path, bytes): what citizens sent, as getFile finds it
+        self._files: dict[str, tuple[str, bytes]] = {}
+        self._declared: dict[str, int] = {}
+        self._file_paths = itertools.count(1)
+        self.downloads: list[str] = []
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self.port = 0
-        self.app = Starlette(routes=[Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"])])
+        self.app = Starlette(routes=[
+            Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"]),
+            Route("/file/bot{token}/{path:path}", self._file, methods=["GET"]),
+        ])
 
     # ------------------------------------------------------------ running
 
@@ -118,6 +129,8 @@ class TelegramStandIn:
             self._failures.clear()
             self._blocked.clear()
             self._messages.clear()
+            self._files.clear()
+            self.downloads.clear()
 
     # ------------------------------------------------------------ what tests do
 
@@ -138,6 +151,13 @@ class TelegramStandIn:
         with self._lock:
             self._failures.append(Failure(method, status, description, parameters,
                                           None if chat_id is None else str(chat_id), count))
+
+    def add_file(self, file_id: str, data: bytes, *, declared_size: int | None = None) -> None:
+        """A file a citizen sent, for getFile and the download; `declared_size` is what getFile says."""
+        path = f"photos/file_{next(self._file_paths)}.jpg"
+        self._files[file_id] = (path, data)
+        if declared_size is not None:
+            self._declared[file_id] = declared_size
 
     def block(self, chat_id: int | str) -> None:
         """The user blocked the bot: every message to them is refused with 403."""
@@ -226,9 +246,62 @@ class TelegramStandIn:
         message["caption"] = params.get("caption", "")
         return message
 
+    async def _api_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        return await self._api_sendPhoto(params)
+
+    async def _api_sendMediaGroup(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """An album: each item's `media` is "attach://name", the bytes in the form's part of that name."""
+        items = params.get("media") or []
+        params["_files"] = [params.get(str(item.get("media", "")).removeprefix("attach://")) for item in items]
+        messages = []
+        for item in items:
+            message = self._message(params["chat_id"], Shown("", None))
+            message["caption"] = item.get("caption", "")
+            messages.append(message)
+        return messages
+
     def photos(self, chat_id: int | str) -> list[dict[str, Any]]:
         """sendPhoto calls to this chat: their caption and the photo's bytes."""
         return [params for params in self.called("sendPhoto") if str(params.get("chat_id")) == str(chat_id)]
+
+    def files_shown(self, chat_id: int | str) -> list[dict[str, Any]]:
+        """Every photo and document this chat got, album items one by one, in order: the method, the bytes,
+        the caption, the message it replied to, and when it arrived (time.monotonic())."""
+        shown = []
+        with self._lock:
+            calls = [call for call in self.calls if str(call.params.get("chat_id")) == str(chat_id)]
+        for call in calls:
+            params = call.params
+            reply_to = (params.get("reply_parameters") or {}).get("message_id")
+            if call.method in ("sendPhoto", "sendDocument"):
+                data = params.get("photo") if call.method == "sendPhoto" else params.get("document")
+                shown.append({"method": call.method, "data": data, "caption": params.get("caption", ""),
+                              "reply_to": reply_to, "at": call.at})
+            elif call.method == "sendMediaGroup":
+                for item, data in zip(params.get("media") or [], params.get("_files") or [], strict=False):
+                    shown.append({"method": f"sendMediaGroup:{item.get('type')}", "data": data,
+                                  "caption": item.get("caption", ""), "reply_to": reply_to, "at": call.at})
+        return shown
+
+    async def _api_getFile(self, params: dict[str, Any]) -> dict[str, Any] | JSONResponse:
+        file_id = str(params.get("file_id", ""))
+        if file_id not in self._files:
+            return _error(400, "Bad Request: invalid file_id")
+        path, data = self._files[file_id]
+        size = self._declared.get(file_id, len(data))
+        if size > 20 * 1024 * 1024:
+            return _error(400, "Bad Request: file is too big")
+        return {"file_id": file_id, "file_unique_id": f"u-{file_id}", "file_size": size, "file_path": path}
+
+    async def _file(self, request: Request) -> Response:
+        if request.path_params["token"] != self.token:
+            return Response(status_code=401)
+        path = request.path_params["path"]
+        self.downloads.append(path)
+        for stored_path, data in self._files.values():
+            if stored_path == path:
+                return Response(data, media_type="application/octet-stream")
+        return Response(status_code=404)
 
     async def _api_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
         return BOT_USER
@@ -330,7 +403,11 @@ def _multipart(content_type: str, body: bytes) -> dict[str, Any]:
     for part in document.iter_parts():
         name = part.get_param("name", header="content-disposition")
         payload = part.get_payload(decode=True) or b""
-        params[name] = payload if part.get_filename() else payload.decode()
+        if part.get_filename():
+            params[name] = payload
+        else:
+            value = payload.decode()
+            params[name] = json.loads(value) if name in JSON_FIELDS else value
     return params
 
 

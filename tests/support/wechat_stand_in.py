@@ -2,7 +2,8 @@
 
 It answers what yibang calls: GET cgi-bin/token, POST cgi-bin/message/custom/send and
 cgi-bin/message/template/send (40001 for any token but the newest, as WeChat does once a new one is
-issued), and POST cgi-bin/webhook/send (the robot). Every request is recorded.
+issued), GET cgi-bin/media/get (a citizen's photo by its media id, or 40007 once it expired), and POST
+cgi-bin/webhook/send (the robot). Every request is recorded.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from dataclasses import dataclass, field
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 CUSTOM = "custom"
+MEDIA = "media"
 TEMPLATE = "template"
 ROBOT = "robot"
 
@@ -35,6 +37,8 @@ class WeChatStandIn:
     current_token: str | None = None
     calls: list[Call] = field(default_factory=list)
     injected: dict[str, deque[int]] = field(default_factory=lambda: defaultdict(deque))
+    # media id -> the photo's bytes: what citizens sent, for media/get
+    media: dict[str, bytes] = field(default_factory=dict)
 
     def inject(self, kind: str, *errcodes: int) -> None:
         """The next requests of this kind are answered with these errcodes, in order."""
@@ -66,9 +70,26 @@ class WeChatStandIn:
 
             return endpoint
 
+        async def media_get(request: Request) -> Response:
+            given = request.query_params.get("access_token")
+            media_id = request.query_params.get("media_id", "")
+            errcode = self.injected[MEDIA].popleft() if self.injected[MEDIA] else 0
+            if errcode == 0 and given != self.current_token:
+                errcode = 40001
+            if errcode == 0 and media_id not in self.media:
+                errcode = 40007
+            self.calls.append(Call(MEDIA, given, {"media_id": media_id}, errcode))
+            if errcode:
+                # WeChat answers an error as JSON in a text/plain body
+                body = json.dumps({"errcode": errcode, "errmsg": "invalid media_id" if errcode == 40007 else "no"})
+                return Response(body, media_type="text/plain")
+            return Response(self.media[media_id], media_type="image/jpeg",
+                            headers={"Content-disposition": f'attachment; filename="{media_id}.jpg"'})
+
         return Starlette(
             routes=[
                 Route("/cgi-bin/token", token),
+                Route("/cgi-bin/media/get", media_get),
                 Route("/cgi-bin/message/custom/send", api(CUSTOM, True), methods=["POST"]),
                 Route("/cgi-bin/message/template/send", api(TEMPLATE, True), methods=["POST"]),
                 Route("/cgi-bin/webhook/send", api(ROBOT, False), methods=["POST"]),
