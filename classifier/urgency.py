@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from classifier.result import UrgencyResult
 from classifier.segmenter import Segmented
-from config.taxonomy import Urgency, UrgencyRule
+from classifier.urgency_score import UrgencyScorer
+from config.taxonomy import Urgency, UrgencyRule, UrgencyScore
 
 
 @dataclass(frozen=True)
@@ -25,9 +26,11 @@ class _Rule:
 
 
 class UrgencyDetector:
-    def __init__(self, urgency: Urgency) -> None:
+    def __init__(self, urgency: Urgency, score: UrgencyScore | None = None) -> None:
         self._urgency = urgency
         self._negations = frozenset(urgency.negations)
+        self._hypotheticals = tuple(urgency.hypotheticals)
+        self._scorer = UrgencyScorer(score) if score is not None else None
         self._rules = [
             _Rule(rule, re.compile(rule.pattern) if rule.pattern else None, frozenset(rule.words))
             for rule in urgency.rules
@@ -36,7 +39,7 @@ class UrgencyDetector:
     @property
     def words(self) -> set[str]:
         """Every word the rules look for, so the tokenizer can be taught them."""
-        found: set[str] = set(self._negations)
+        found: set[str] = set(self._negations) | set(self._hypotheticals)
         for rule in self._urgency.rules:
             found.update(rule.words, rule.with_words, rule.unless)
         return found
@@ -50,10 +53,12 @@ class UrgencyDetector:
     def _cancelled(self, rule: UrgencyRule, seg: Segmented, start: int) -> bool:
         if rule.negatable and seg.preceded_by(start, self._negations, self._urgency.negation_window):
             return True
-        if rule.unless:
-            clause_start, clause_end = seg.clause_bounds(start)
-            return any(clause_start <= pos < clause_end for word in rule.unless for pos in seg.find(word))
-        return False
+        clause_start, clause_end = seg.clause_bounds(start)
+        if rule.hypothetical and any(
+            clause_start <= pos < start for word in self._hypotheticals for pos in seg.find(word)
+        ):
+            return True
+        return any(clause_start <= pos < clause_end for word in rule.unless for pos in seg.find(word))
 
     def _fire(self, rule: _Rule, seg: Segmented) -> list[str] | None:
         """The evidence for `rule` in this message, or None when it does not fire."""
@@ -63,7 +68,8 @@ class UrgencyDetector:
         start, end = live[0]
         evidence = [seg.original[start:end]]
         if rule.spec.with_words:
-            partner = next((w for w in rule.spec.with_words if seg.find(w)), None)
+            trigger = seg.text[start:end]
+            partner = next((w for w in rule.spec.with_words if w in trigger or seg.find(w)), None)
             if partner is None:
                 return None
             evidence.append(partner)
@@ -86,10 +92,16 @@ class UrgencyDetector:
             if rule.spec.danger and rule.spec.danger not in danger:
                 danger.append(rule.spec.danger)
         urgent = decisive and total >= self._urgency.threshold
+        score, score_words = (None, {}) if self._scorer is None else self._scorer.score(seg.text)
+        possible = not urgent and score is not None and score >= self._scorer.threshold
+        level = self._urgency.urgent if urgent else self._urgency.possible if possible else self._urgency.normal
         return UrgencyResult(
-            level=self._urgency.urgent if urgent else self._urgency.normal,
+            level=level,
             urgent=urgent,
             reasons=tuple(reasons),
             matched=tuple(matched),
             danger=tuple(danger),
+            possible=possible,
+            score=None if score is None else round(score, 3),
+            score_words=score_words,
         )
