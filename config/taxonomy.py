@@ -181,12 +181,19 @@ class Promise(_Strict):
     feedback: Duration
     # Staff are reminded this long before each deadline; urgent cases are reminded sooner.
     remind_before: Duration = timedelta(minutes=15)
+    # A department a case is handed to (交办) accepts it (签收) within this; unset: 30 minutes for the
+    # urgent level, 2 hours otherwise (Taxonomy.accept_within).
+    accept: Duration | None = None
 
     @model_validator(mode="after")
     def _reminder_before_deadlines(self) -> Promise:
         if not timedelta(0) < self.remind_before < min(self.contact, self.resolve, self.feedback):
             raise ValueError("remind_before must be more than 0 and shorter than every deadline")
         return self
+
+
+DEFAULT_ACCEPT_URGENT = timedelta(minutes=30)
+DEFAULT_ACCEPT = timedelta(hours=2)
 
 
 class Dialogue(_Strict):
@@ -287,6 +294,17 @@ class Taxonomy(_Strict):
     @property
     def district_names(self) -> list[str]:
         return [d.name for d in self.districts.items]
+
+    def accept_within(self, urgency: str, urgent: bool) -> timedelta:
+        """How long a department has to accept (签收) a case of this urgency."""
+        promise = self.promise.get(urgency) or self.promise[self.urgency.urgent if urgent else self.urgency.normal]
+        if promise.accept is not None:
+            return promise.accept
+        return DEFAULT_ACCEPT_URGENT if urgent else DEFAULT_ACCEPT
+
+    @property
+    def department_names(self) -> list[str]:
+        return [d.name for d in self.departments]
 
     def departments_for(self, category: str, district: str | None) -> list[str]:
         """Departments in routing order: those taking this category and district first, then the rest."""
