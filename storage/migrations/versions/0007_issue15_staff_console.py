@@ -1,7 +1,7 @@
 """staff console: web accounts (password, department, lockout) on the staff list, and login sessions
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-05
 
 A console account is a staff member on the channel `web`: the same list, the same roles, plus what a
@@ -12,8 +12,8 @@ of the database logs nobody in.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
