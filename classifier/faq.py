@@ -59,13 +59,13 @@ class MatchParams:
     word_weight: float = 0.5
     # an entry's score: this share from its closest question, the rest from all its questions together
     nearest_weight: float = 0.6
-    answer_weight: float = 0.15
-    threshold: float = 0.30
-    margin: float = 0.02
+    answer_weight: float = 0.3
+    threshold: float = 0.2
+    margin: float = 0.0
     # the share of the query's content (idf-weighted) that the entry's questions and answer hold
-    min_coverage: float = 0.0
-    # a declined example this close (relative to the entry's score) keeps the matcher silent
-    decline_ratio: float = 10.0
+    min_coverage: float = 0.5
+    # a declined example closer than this times the entry's score keeps the matcher silent
+    decline_ratio: float = 1.2
 
 
 @dataclass(frozen=True)
