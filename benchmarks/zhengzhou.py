@@ -6,8 +6,8 @@ held-out writer's messages are classified. Holding out a whole writer, not rando
 locked test and the hidden set measure: messages by people whose words the lexicon never saw.
 
 It prints, as JSON, the category figures per held-out writer and their mean, and for urgency the threshold
-of the learned score: the highest at which the held-out messages' urgent recall (rules or score) is at
-least `--recall`, with the precision there. The locked test is not read here: it is measured once per
+of the learned score: the highest at which the held-out messages' urgent recall (the rules or the score)
+is at least `--recall`, with the precision there. The locked test is not read here: it is measured once per
 real change with `yibang classify --eval` (see corpus/zhengzhou/README.md).
 
     .venv/bin/python -m benchmarks.zhengzhou [--l1 1e-5] [--l2 1e-3] [--no-keywords] [--recall 0.96]
@@ -24,8 +24,9 @@ from typing import Any
 from classifier.classifier import Classifier
 from classifier.evaluation import evaluate
 from classifier.labelled import read_labelled_csv
-from classifier.learning import LearningOptions, learn_lexicon, learn_urgency_score
+from classifier.learning import LearningOptions, learn_lexicon
 from classifier.lexicon import merged_categories
+from classifier.urgency_learning import learn_urgency_score
 from config import load_taxonomy
 from config.settings import DEFAULT_TAXONOMY
 from config.taxonomy import LINEAR, Taxonomy
@@ -61,7 +62,8 @@ def learned_taxonomy(
 
 
 def threshold_for(scored: Sequence[tuple[bool, bool, float]], recall: float) -> dict[str, Any]:
-    """The highest score threshold at which (rules or score) finds `recall` of the urgent messages.
+    """The highest score threshold at which the rules or the score find `recall` of the urgent messages
+    (what is flagged: urgent or possibly urgent; classifier/urgency.py).
 
     `scored`: (urgent by its label, urgent by the rules, learned score) per message.
     """
@@ -89,7 +91,7 @@ def cross_validate(taxonomy: Taxonomy, options: LearningOptions, keywords: bool,
         per_writer[held] = {key: figures[key] for key in ("category_accuracy", "category_macro_f1", "needs_review")}
         for row in held_rows:
             urgency = classifier.classify(row["text"]).urgency
-            scored.append((row["urgency"] == taxonomy.urgency.urgent, urgency.urgent, urgency.score or 0.0))
+            scored.append((row["urgency"] == taxonomy.urgency.urgent, urgency.by_rules, urgency.score or 0.0))
     mean = {
         key: round(sum(w[key] for w in per_writer.values()) / len(per_writer), 4)
         for key in ("category_accuracy", "category_macro_f1")

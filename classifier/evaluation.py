@@ -63,8 +63,9 @@ def evaluate(classifier: Classifier, rows: Iterable[Mapping[str, Any]]) -> dict[
     """Category figures (see `category_metrics`), precision and recall of 紧急, accuracy of the district.
 
     Urgent precision and recall count a message as flagged when it is urgent or possibly urgent (待确认紧急:
-    staff get it at once and its contact deadline runs as for urgent); `rules_precision` and
-    `rules_recall` count the rules' 紧急 alone, and `possibly_urgent` how many were left to staff to confirm.
+    staff get it at once and its contact deadline runs as for urgent); `urgent_level_precision` and
+    `urgent_level_recall` count the level 紧急 alone, and `possibly_urgent` how many were left to staff to
+    confirm.
     District accuracy counts only rows whose district label is filled in; `needs_review` counts the
     messages the classifier left to a person (the fallback category).
     """
@@ -101,8 +102,8 @@ def evaluate(classifier: Classifier, rows: Iterable[Mapping[str, Any]]) -> dict[
         "urgent_precision": _ratio(urgent_tp, urgent_tp + urgent_fp) if urgent_rows else None,
         "urgent_recall": _ratio(urgent_tp, urgent_tp + urgent_fn) if urgent_rows else None,
         "urgent_support": urgent_tp + urgent_fn if urgent_rows else None,
-        "rules_precision": _ratio(rules_tp, rules_tp + rules_fp) if urgent_rows else None,
-        "rules_recall": _ratio(rules_tp, urgent_tp + urgent_fn) if urgent_rows else None,
+        "urgent_level_precision": _ratio(rules_tp, rules_tp + rules_fp) if urgent_rows else None,
+        "urgent_level_recall": _ratio(rules_tp, urgent_tp + urgent_fn) if urgent_rows else None,
         "possibly_urgent": possible if urgent_rows else None,
         "district_accuracy": _ratio(district_hits, district_rows),
         "district_support": district_rows,

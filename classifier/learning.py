@@ -38,7 +38,7 @@ from classifier.lexicon import Lexicon
 from classifier.linear_scorer import word_strengths
 from classifier.traditional import to_simplified
 from classifier.word_matcher import WordMatcher
-from config.taxonomy import Category, UrgencyScore
+from config.taxonomy import Category
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 # weights below half of the last written digit are zero in the file
@@ -167,30 +167,3 @@ def learn_lexicon(
         ],
     )
 
-
-def learn_urgency_score(
-    texts: Sequence[str],
-    levels: Sequence[str],
-    cut: Callable[[str], list[str]],
-    *,
-    urgent: str,
-    normal: str,
-    threshold: float = 0.5,
-    options: LearningOptions = LearningOptions(),
-    progress: Progress = _quiet,
-) -> UrgencyScore:
-    """The learned urgency score (classifier/urgency_score.py): the same model with two classes, 一般
-    and 紧急, written as one weight per word — the difference of the two classes' weights, which is the
-    log-odds the logistic function reads — and one bias."""
-    two = learn_lexicon(texts, levels, cut, categories=[normal, urgent], options=options, progress=progress)
-    by_name = {category.name: category for category in two.categories}
-    low, high = by_name[normal], by_name[urgent]
-    keywords = {
-        word: round(high.keywords.get(word, 0.0) - low.keywords.get(word, 0.0), _DECIMALS)
-        for word in set(high.keywords) | set(low.keywords)
-    }
-    return UrgencyScore(
-        bias=round(high.bias - low.bias, _DECIMALS),
-        threshold=threshold,
-        keywords={word: weight for word, weight in keywords.items() if weight != 0},
-    )

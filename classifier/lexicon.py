@@ -167,12 +167,15 @@ def merge_lexicon(lexicon: Lexicon, taxonomy_text: str, source: str) -> str:
 def urgency_score_block(score: UrgencyScore) -> str:
     """The `urgency_score:` block of a taxonomy file, words for 紧急 first, those against it last."""
     keyword_lines = _keyword_lines(score.keywords, " " * 4)
+    pair_lines = _keyword_lines(score.pairs, " " * 4)
     lines = [
         "urgency_score:",
         f"  bias: {_number(score.bias)}",
         f"  threshold: {_number(score.threshold)}",
         f"  keywords: {keyword_lines[0]}",
         *keyword_lines[1:],
+        f"  pairs: {pair_lines[0]}",
+        *pair_lines[1:],
     ]
     return "\n".join(lines) + "\n"
 

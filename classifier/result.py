@@ -30,6 +30,8 @@ class UrgencyResult:
     danger: tuple[str, ...] = ()
     # the learned score says urgent and no rule does: staff confirm or clear (level 待确认紧急)
     possible: bool = False
+    # the rules alone say urgent (before the learned score is heard)
+    by_rules: bool = False
     # the learned probability of 紧急 (None without a learned score) and the words that raised it most
     score: float | None = None
     score_words: dict[str, float] = field(default_factory=dict)

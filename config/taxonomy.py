@@ -142,6 +142,8 @@ class UrgencyScore(_Strict):
     bias: float = 0.0
     threshold: float = Field(0.5, ge=0.0, le=1.0)
     keywords: dict[str, float] = Field(default_factory=dict)
+    # pairs of adjacent Han characters with weights, counted beside the words (typos, dialect)
+    pairs: dict[str, float] = Field(default_factory=dict)
 
 
 class Urgency(_Strict):
@@ -158,6 +160,9 @@ class Urgency(_Strict):
     negation_window: int = Field(2, ge=1, le=6)
     # Words that make what follows in their clause a supposition (万一着火, 如果发烧): no rule fires there.
     hypotheticals: list[str] = Field(default_factory=list)
+    # Words anywhere in the message that say it is not pressing (提前问问, 不着急, a thank-you, a suggestion):
+    # they cancel every rule that names no danger to life.
+    calm: list[str] = Field(default_factory=list)
     rules: list[UrgencyRule] = Field(default_factory=list)
 
 

@@ -145,8 +145,8 @@ def learn_urgency(chosen: Any, rows: list[dict[str, str]], out: Path, merge_into
                   options: Any, threshold: float) -> None:
     """`learn --urgency`: the urgency score from the rows that carry an urgency label."""
     from classifier import get_classifier
-    from classifier.learning import learn_urgency_score
     from classifier.lexicon import merge_urgency_score, urgency_score_block
+    from classifier.urgency_learning import learn_urgency_score
 
     levels = (chosen.urgency.urgent, chosen.urgency.normal)
     rated = [row for row in rows if row.get("text") and row.get("urgency")]
@@ -172,7 +172,7 @@ def learn_urgency(chosen: Any, rows: list[dict[str, str]], out: Path, merge_into
             fail(f"cannot read {merge_into}: {exc}")
         merge_into.write_text(merged, encoding="utf-8")
         typer.echo(f"merged into {merge_into}", err=True)
-    print_json({"rows": len(rated), "out": str(out), "words": len(score.keywords), "bias": score.bias,
+    print_json({"rows": len(rated), "out": str(out), "words": len(score.keywords), "pairs": len(score.pairs), "bias": score.bias,
                 "threshold": score.threshold})
 
 
