@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from config.errors import ConfigError
 
 DEFAULT_TAXONOMY = Path(__file__).parent / "taxonomy" / "zhengzhou-2022.yaml"
+DEFAULT_KNOWLEDGE_BASE = Path(__file__).parent / "knowledge" / "zhengzhou-2022.yaml"
 # Telegram's rule for setWebhook's secret_token: 1-256 characters A-Z, a-z, 0-9, _ and -.
 _WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 # Addresses only this machine can reach: what "listens on loopback alone" means for YIBANG_METRICS.
@@ -36,6 +37,8 @@ class Settings(BaseSettings):
     # Earlier keys, still accepted for decryption after a rotation (comma separated, newest first).
     old_secret_keys: SecretStr | None = None
     taxonomy: Path = DEFAULT_TAXONOMY
+    # The instant answers' knowledge base (config/knowledge.py); an empty variable keeps the default.
+    knowledge_base: Path = DEFAULT_KNOWLEDGE_BASE
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
     timezone: str = "Asia/Shanghai"

@@ -7,11 +7,12 @@
 - `classifier`: classify, learn, `lexicon merge`, `overrides export`
 - `data`: stats, report, export, rekey, purge, erase
 - `open311`: `open311 key add|list|revoke`
+- `faq`: `faq ask|eval` (instant answers)
 
 `app` (the root, with the one error handler) and the helpers they share are in `app`.
 """
 
-from bot.cli import case, classifier, data, department, open311, service, staff  # noqa: F401 (each registers its commands)
+from bot.cli import case, classifier, data, department, faq, open311, service, staff  # noqa: F401 (each registers its commands)
 from bot.cli.app import app
 
 
