@@ -17,7 +17,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.dispatcher import GiveUp, RetryLater, SendResult, Sent
 from bot.telegram.render import messages
-from bot.telegram.staff_card import ACCEPT, callback_data
+from bot.telegram.staff_card import callback_data
 from handlers.delivery.outbox import OutboxItem
 from handlers.departments.contacts import TELEGRAM
 from handlers.departments.handover import handover_message
@@ -25,6 +25,9 @@ from handlers.messages import Reply
 
 if TYPE_CHECKING:
     from bot.telegram.sender import TelegramSender
+
+# The 签收 button's action in its callback data ("yb:accept:<number>", bot/telegram/staff_card.py's shape).
+ACCEPT = "accept"
 
 
 async def send_handover(sender: TelegramSender, item: OutboxItem) -> SendResult:

@@ -27,7 +27,6 @@ PHONE = "phone"  # supervisors see the full number, only they, in an alert
 DEPARTMENTS = "depts"  # a page of departments; argument: the page
 DEPARTMENT = "dept"  # 交办 to one; argument: its place in the taxonomy's list of departments
 CARD = "card"  # back from the departments to the card's buttons
-ACCEPT = "accept"  # 签收, under a handover in a department's chat (bot/telegram/department_chat.py)
 
 ACTIONS_PER_ROW = 4
 DEPARTMENTS_PER_PAGE = 6

@@ -35,6 +35,7 @@ from telegram.ext import ContextTypes
 
 from bot.runner import on_writer_thread
 from bot.telegram import staff_card as card
+from bot.telegram.department_chat import ACCEPT
 from bot.telegram.limits import FloodControl
 from bot.telegram.render import split_text
 from bot.telegram.staff_commands import staff_command
@@ -108,7 +109,7 @@ class StaffGroup:
         try:
             if press.action in TEXT_STEPS:
                 await self._open_prompt(bot, query, message, press, who)
-            elif press.action == card.ACCEPT:
+            elif press.action == ACCEPT:
                 await self._accept(bot, query, message, press, who, update_id)
             elif press.action in PAGE_TURNS:
                 await self._turn_page(bot, query, message, press, who)
