@@ -250,8 +250,34 @@ class StaffMember(Base):
     # handler | supervisor
     role: Mapped[str] = mapped_column(String(16), default="handler")
     added_at: Mapped[datetime]
+    # Console accounts (channel "web"): the department whose cases alone they see (None: every case),
+    # the argon2 hash of their password, and the lockout after repeated failed logins.
+    department: Mapped[str | None] = mapped_column(String(64))
+    password_hash: Mapped[str | None] = mapped_column(Text)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
 
     __table_args__ = (UniqueConstraint("channel", "user_key", name="uq_staff_member"),)
+
+
+class ConsoleSession(Base):
+    """A staff member logged in to the web console. The cookie holds a random token; only its SHA-256 is
+    kept, so a copy of the database logs nobody in. Ends at logout, after the idle time, or at removal."""
+
+    __tablename__ = "console_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    member_id: Mapped[int] = mapped_column(ForeignKey("staff_members.id", ondelete="CASCADE"), index=True)
+    # carried by every form of this session: a page on another site cannot know it
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+
+    member: Mapped[StaffMember] = relationship()
+
+    __table_args__ = (UniqueConstraint("token_hash", name="uq_console_session_token"),)
 
 
 class SharedValue(Base):

@@ -1,16 +1,16 @@
 """faq_uses: instant answers given (and whether they helped) and questions no entry fitted, for learning
 from use (the daily report, the console)
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-05
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
