@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from functools import cached_property, lru_cache
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from classifier import Classification
@@ -17,9 +17,6 @@ from handlers.observer import NoObserver, Observer
 from storage import Database, FieldCipher
 from storage.encryption import secret_keys
 from storage.media import MediaStore, open_media_store
-
-if TYPE_CHECKING:
-    from classifier.faq import FaqMatcher
 
 VERDICT_CACHE_SIZE = 2048
 
@@ -72,15 +69,6 @@ class Services:
 
             self.classifier_instance = get_classifier(self.taxonomy)
         return self.classifier_instance
-
-    @cached_property
-    def faq(self) -> FaqMatcher | None:
-        """The instant answers' matcher, built on first use (jieba again: about a second)."""
-        if self.knowledge is None:
-            return None
-        from classifier.faq import matcher_for
-
-        return matcher_for(self.knowledge)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, clock: Clock | None = None, migrate: bool = True) -> Services:
