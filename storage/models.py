@@ -354,3 +354,22 @@ class Open311Key(Base):
     # per-key rate limit (token bucket), on the row every keyed request already locks
     rate_tokens: Mapped[float | None] = mapped_column(Float)
     rate_at: Mapped[datetime | None]
+
+
+class FaqUse(Base):
+    """Learning from use of the instant answers: an answer given (and whether it helped), or a question no
+    entry fitted, for the daily report and the console. The question is kept only when nothing fitted,
+    sealed like the other personal data (a question may name a person or an address)."""
+
+    __tablename__ = "faq_uses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    # answered -> helped | not_helped; or unmatched
+    outcome: Mapped[str] = mapped_column(String(16))
+    entry: Mapped[str | None] = mapped_column(String(64))
+    # unmatched: the closest entry and its score, a hint for whoever adds a phrasing
+    best_entry: Mapped[str | None] = mapped_column(String(64))
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    question_enc: Mapped[str | None] = mapped_column(Text)
+
