@@ -44,9 +44,24 @@ TIMEOUT_SECONDS = 10.0
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 
 
+# What WeCom's markdown reads as markup — links [..](..), <font> and other tags, bold, code, quotes,
+# headings, HTML entities — drawn as the full-width characters that look the same and mean nothing. The
+# card is plain text with the citizen's words in it; only the bold first line below is ours. (WeCom's
+# markdown has no documented backslash escape.)
+_MARKUP = str.maketrans({
+    "[": "［", "]": "］", "(": "（", ")": "）", "<": "＜", ">": "＞", "*": "＊", "`": "｀", "#": "＃",
+    "&": "＆", "_": "＿", "~": "～", "|": "｜", "!": "！",
+})
+
+
+def markdown_safe(text: str) -> str:
+    """Plain text that WeCom's markdown shows exactly as it reads, with no link, tag or format in it."""
+    return text.translate(_MARKUP)
+
+
 def markdown_card(texts: Texts, text: str) -> str:
     """The card as WeCom markdown: its first line (number, 紧急) in bold, cut to the robot's limit."""
-    first, _, rest = text.partition("\n")
+    first, _, rest = markdown_safe(text).partition("\n")
     content = f"**{first}**\n{rest}" if rest else f"**{first}**"
     if len(content.encode("utf-8")) <= MAX_MARKDOWN_BYTES:
         return content
@@ -89,7 +104,8 @@ class RobotSender:
         texts = self.services.taxonomy.texts
         images = [file for file in found.files if file.is_image]
         others = len(found.files) - len(images)
-        line = f"**{found.caption}**" + (texts.wecom_attachments_elsewhere.format(count=others) if others else "")
+        line = f"**{markdown_safe(found.caption)}**" + (
+            markdown_safe(texts.wecom_attachments_elsewhere.format(count=others)) if others else "")
         bodies = [_markdown(line)]
         for file in images:
             data = fit_within(file.data, MAX_IMAGE_BYTES)

@@ -22,9 +22,8 @@ from handlers.delivery import payloads
 from handlers.services import Services
 from handlers.staff.notices import tell_staff
 from handlers.timers.command_centre import command_centre
-from handlers.wording import duration
+from handlers.wording import citizen_words, duration
 from storage import outbox
-from storage.encryption import redact_phones
 from storage.models import Case
 from storage.sweep_lock import try_sweep_lock
 
@@ -153,7 +152,7 @@ def _raise(session: Session, services: Services, case: Case, alarm: Alarm, now: 
         "district": case.district or texts.masked_none,
         "deadline": getattr(texts, alarm.deadline.label),
         "due": f"{services.local(due):%m-%d %H:%M}",
-        "problem": redact_phones(case.problem),
+        "problem": citizen_words(case.problem),
     }
     dedupe_key = f"deadline:{case.id}:{alarm.key}"
     if alarm.kind == REMIND:
