@@ -17,10 +17,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from config.errors import ConfigError
 
 DEFAULT_TAXONOMY = Path(__file__).parent / "taxonomy" / "zhengzhou-2022.yaml"
+DEFAULT_KNOWLEDGE_BASE = Path(__file__).parent / "knowledge" / "zhengzhou-2022.yaml"
 # Telegram's rule for setWebhook's secret_token: 1-256 characters A-Z, a-z, 0-9, _ and -.
 _WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 # Addresses only this machine can reach: what "listens on loopback alone" means for YIBANG_METRICS.
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+SMTP_SCHEMES = ("smtp", "smtps", "smtp+plain")
 
 
 class Settings(BaseSettings):
@@ -36,6 +38,8 @@ class Settings(BaseSettings):
     # Earlier keys, still accepted for decryption after a rotation (comma separated, newest first).
     old_secret_keys: SecretStr | None = None
     taxonomy: Path = DEFAULT_TAXONOMY
+    # The instant answers' knowledge base (config/knowledge.py); an empty variable keeps the default.
+    knowledge_base: Path = DEFAULT_KNOWLEDGE_BASE
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
     timezone: str = "Asia/Shanghai"
@@ -101,6 +105,12 @@ class Settings(BaseSettings):
 
     wecom_webhook_url: SecretStr | None = None
 
+    # E-mail to departments whose contact point is an address: the SMTP server
+    # (smtp://user:password@host:587 with STARTTLS, smtps://…:465, smtp+plain://host:25 without TLS) and the
+    # sender's address.
+    smtp_url: SecretStr | None = None
+    smtp_sender: str | None = Field(None, validate_default=True)
+
     # Staff allowed to act besides members of the staff chat: "telegram:123,telegram:456" (a bare id means
     # Telegram). Supervisors may also reveal full phone numbers and export with phones.
     staff_handlers: str = ""
@@ -147,6 +157,28 @@ class Settings(BaseSettings):
             raise ValueError("an s3:// URL names its bucket: s3://bucket[/prefix]")
         return value.strip()
 
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        scheme, _, rest = value.get_secret_value().partition("://")
+        if scheme not in SMTP_SCHEMES or not rest.rsplit("@", 1)[-1].split(":", 1)[0]:
+            raise ValueError("must be smtp://[user:password@]host[:port] (STARTTLS), smtps://… (TLS) or "
+                             "smtp+plain://host[:port] (no encryption, for a relay on the same host)")
+        return value
+
+    @field_validator("smtp_sender")
+    @classmethod
+    def _smtp_sender(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            if info.data.get("smtp_url") is not None:
+                raise ValueError("required with YIBANG_SMTP_URL: the address departments' e-mails come from")
+            return None
+        if "@" not in value:
+            raise ValueError("must be an e-mail address (yibang@example.org, or 一帮到底 <yibang@example.org>)")
+        return value
+
     @field_validator("wechat_aes_key")
     @classmethod
     def _encoding_aes_key(cls, value: SecretStr | None) -> SecretStr | None:
@@ -161,6 +193,10 @@ class Settings(BaseSettings):
     @property
     def wechat_configured(self) -> bool:
         return self.wechat_token is not None and bool(self.wechat_app_id)
+
+    @property
+    def smtp_configured(self) -> bool:
+        return self.smtp_url is not None and bool(self.smtp_sender)
 
     @property
     def wecom_configured(self) -> bool:

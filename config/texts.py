@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
+from config.department_texts import DepartmentTexts
+
 
 class LedgerTexts(BaseModel):
     """The ledger (台账) as Excel: its sheets, its columns' titles (in the order of the columns), its words."""
@@ -377,3 +379,5 @@ class Texts(BaseModel):
 
     # the ledger (台账)
     ledger: LedgerTexts
+    # departments: the handover, 签收, 催办, 退回 and their figures
+    departments: DepartmentTexts

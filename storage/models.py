@@ -74,6 +74,12 @@ class Case(Base):
     needs_phone_call: Mapped[bool] = mapped_column(Boolean, default=False)
     # where the staff card was posted ({"telegram": "chat:message"}), so it can be edited in place
     staff_messages: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # 交办 to a department (handlers/departments): when it was handed over, by when the department must
+    # accept it (签收), when it did, and how often departments handed it back (退回)
+    assigned_at: Mapped[datetime | None]
+    accept_due: Mapped[datetime | None] = mapped_column(index=True)
+    accepted_at: Mapped[datetime | None]
+    returns: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     events: Mapped[list[CaseEvent]] = relationship(
         back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan"
@@ -259,6 +265,29 @@ class SharedValue(Base):
     value: Mapped[str | None] = mapped_column(Text)
     expires_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+
+
+class DepartmentContact(Base):
+    """Where a department is reached (a WeCom robot's webhook, a Telegram chat, an e-mail address): deployment
+    data beside the taxonomy's departments. The address is sealed like personal data (a webhook URL carries
+    its robot's key); `address_index` is its keyed hash, so a press in a department's chat finds the
+    department without the address being readable; `shown` is what may be printed (masked)."""
+
+    __tablename__ = "department_contacts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    department: Mapped[str] = mapped_column(String(64))
+    # wecom | telegram | email
+    channel: Mapped[str] = mapped_column(String(16))
+    address_enc: Mapped[str] = mapped_column(Text)
+    address_index: Mapped[str] = mapped_column(String(64))
+    shown: Mapped[str] = mapped_column(String(128))
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (
+        UniqueConstraint("department", "channel", name="uq_department_contact"),
+        Index("ix_department_contacts_address", "channel", "address_index"),
+    )
 
 
 class CaseFollower(Base):
