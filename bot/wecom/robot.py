@@ -44,13 +44,12 @@ TIMEOUT_SECONDS = 10.0
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 
 
-# What WeCom's markdown reads as markup — links [..](..), <font> and other tags, bold, code, quotes,
-# headings, HTML entities — drawn as the full-width characters that look the same and mean nothing. The
-# card is plain text with the citizen's words in it; only the bold first line below is ours. (WeCom's
-# markdown has no documented backslash escape.)
+# What WeCom's markdown reads as a link, a tag (<font color=…>), an entity, code, a quote or a heading,
+# drawn as the full-width characters that look the same and mean nothing: the card is plain text with the
+# citizen's words in it. (WeCom's markdown has no documented backslash escape.) Asterisks stay: a masked
+# phone (139****5678) is ours, and a citizen's bold can neither link nor add a line.
 _MARKUP = str.maketrans({
-    "[": "［", "]": "］", "(": "（", ")": "）", "<": "＜", ">": "＞", "*": "＊", "`": "｀", "#": "＃",
-    "&": "＆", "_": "＿", "~": "～", "|": "｜", "!": "！",
+    "[": "［", "]": "］", "(": "（", ")": "）", "<": "＜", ">": "＞", "`": "｀", "#": "＃", "&": "＆",
 })
 
 
