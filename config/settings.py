@@ -117,6 +117,11 @@ class Settings(BaseSettings):
     staff_supervisors: str = ""
     # How long a prompt in the staff group (回复, 办结, 合并 …) waits for the staff member's reply.
     staff_prompt_minutes: int = Field(10, ge=1)
+    # The staff console (/staff/): a login ends after this many minutes without a request; this many
+    # failed logins in a row lock the account for the lockout's minutes.
+    staff_session_idle_minutes: int = Field(30, ge=1)
+    staff_login_attempts: int = Field(5, ge=1)
+    staff_lockout_minutes: int = Field(15, ge=1)
 
     # timers
     # The daily report goes to the staff group at this local time (YIBANG_TIMEZONE), "HH:MM".
@@ -201,6 +206,11 @@ class Settings(BaseSettings):
     @property
     def wecom_configured(self) -> bool:
         return self.wecom_webhook_url is not None
+
+    @property
+    def https(self) -> bool:
+        """Served over HTTPS (YIBANG_PUBLIC_URL says so): the console's cookies are then marked Secure."""
+        return (self.public_url or "").lower().startswith("https://")
 
     def metrics_enabled(self, host: str) -> bool:
         """Whether /metrics is served by a process listening on `host` (see `metrics`)."""

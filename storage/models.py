@@ -252,8 +252,34 @@ class StaffMember(Base):
     # handler | supervisor
     role: Mapped[str] = mapped_column(String(16), default="handler")
     added_at: Mapped[datetime]
+    # Console accounts (channel "web"): the department whose cases alone they see (None: every case),
+    # the argon2 hash of their password, and the lockout after repeated failed logins.
+    department: Mapped[str | None] = mapped_column(String(64))
+    password_hash: Mapped[str | None] = mapped_column(Text)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
 
     __table_args__ = (UniqueConstraint("channel", "user_key", name="uq_staff_member"),)
+
+
+class ConsoleSession(Base):
+    """A staff member logged in to the web console. The cookie holds a random token; only its SHA-256 is
+    kept, so a copy of the database logs nobody in. Ends at logout, after the idle time, or at removal."""
+
+    __tablename__ = "console_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    member_id: Mapped[int] = mapped_column(ForeignKey("staff_members.id", ondelete="CASCADE"), index=True)
+    # carried by every form of this session: a page on another site cannot know it
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+
+    member: Mapped[StaffMember] = relationship()
+
+    __table_args__ = (UniqueConstraint("token_hash", name="uq_console_session_token"),)
 
 
 class SharedValue(Base):
@@ -344,3 +370,22 @@ class SignedNonce(Base):
     # SHA-256 of the body first signed with it: WeChat's own retry of that request is not a replay
     digest: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class FaqUse(Base):
+    """Learning from use of the instant answers: an answer given (and whether it helped), or a question no
+    entry fitted, for the daily report and the console. The question is kept only when nothing fitted,
+    sealed like the other personal data (a question may name a person or an address)."""
+
+    __tablename__ = "faq_uses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    # answered -> helped | not_helped; or unmatched
+    outcome: Mapped[str] = mapped_column(String(16))
+    entry: Mapped[str | None] = mapped_column(String(64))
+    # unmatched: the closest entry and its score, a hint for whoever adds a phrasing
+    best_entry: Mapped[str | None] = mapped_column(String(64))
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    question_enc: Mapped[str | None] = mapped_column(Text)
+

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from handlers.delivery import payloads
 from handlers.delivery.outbox import queue_for_each
+from handlers.reports import instant_answers
 from handlers.reports.statistics import DayStats, day_stats
 from handlers.services import Services, StaffDestination
 from handlers.timers.command_centre import command_centre
@@ -35,7 +36,11 @@ class DailyReport:
 
 def compose(session: Session, services: Services, day: date) -> DailyReport:
     stats = day_stats(session, services, day)
-    return DailyReport(stats, render_text(services, stats))
+    text = render_text(services, stats)
+    if services.knowledge is not None:
+        # learning from use: what the instant answers settled, and the questions nobody's entry fitted
+        text += "\n\n" + instant_answers.render(services, instant_answers.day_summary(session, services, day))
+    return DailyReport(stats, text)
 
 
 def report_of_day(services: Services, day: date) -> DailyReport:

@@ -1,7 +1,7 @@
 """hardening: seen messages and attachments keyed by their sender too; signed callbacks' nonces remembered
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-05
 
 A platform's message id is unique only per sender (WeChat's MsgId), so the inbox's reply cache and the
@@ -14,8 +14,8 @@ was signed with until the timestamp is too old to be accepted, so a captured sig
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
