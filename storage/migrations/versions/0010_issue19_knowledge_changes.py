@@ -1,16 +1,16 @@
 """knowledge_changes: supervisors' edits of the instant answers' knowledge base in the console, each an
 audit line holding the entry as it stands after the change (the live base is the file with these applied)
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-05
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
