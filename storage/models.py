@@ -145,13 +145,15 @@ class InboxMessage(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
+    # the sender: a platform's message id is unique only per sender (WeChat's MsgId)
+    user_key: Mapped[str] = mapped_column(String(128), default="", server_default="")
     message_id: Mapped[str] = mapped_column(String(128))
     received_at: Mapped[datetime] = mapped_column(index=True)
     # The replies given the first time, so a retry can be answered the same way. Encrypted: a summary
     # repeats the citizen's name and phone.
     replies_enc: Mapped[str | None] = mapped_column(Text)
 
-    __table_args__ = (UniqueConstraint("channel", "message_id", name="uq_inbox_message"),)
+    __table_args__ = (UniqueConstraint("channel", "user_key", "message_id", name="uq_inbox_message"),)
 
 
 class OutboxMessage(Base):
@@ -213,7 +215,7 @@ class Attachment(Base):
     shown_at: Mapped[datetime | None]
 
     __table_args__ = (
-        UniqueConstraint("channel", "message_id", name="uq_attachment_message"),
+        UniqueConstraint("channel", "user_key", "message_id", name="uq_attachment_message"),
         Index("ix_attachments_citizen", "channel", "user_key"),
     )
 
@@ -354,6 +356,20 @@ class Open311Key(Base):
     # per-key rate limit (token bucket), on the row every keyed request already locks
     rate_tokens: Mapped[float | None] = mapped_column(Float)
     rate_at: Mapped[datetime | None]
+
+
+class SignedNonce(Base):
+    """A (timestamp, nonce) a platform signed a callback with, kept while that timestamp is accepted: the
+    signature does not cover the body, so a second use with another body is a replay (storage.nonces)."""
+
+    __tablename__ = "signed_nonces"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    timestamp: Mapped[str] = mapped_column(String(16), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # SHA-256 of the body first signed with it: WeChat's own retry of that request is not a replay
+    digest: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class FaqUse(Base):

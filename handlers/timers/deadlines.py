@@ -22,8 +22,7 @@ from handlers.services import Services
 from handlers.staff.notices import tell_staff
 from handlers.timers.batches import sweep_in_batches
 from handlers.timers.command_centre import tell_command_centre
-from handlers.wording import duration
-from storage.encryption import redact_phones
+from handlers.wording import citizen_words, duration
 from storage.models import Case
 
 SWEEP = "deadlines"
@@ -149,7 +148,7 @@ def _raise(session: Session, services: Services, case: Case, alarm: Alarm, now: 
         "district": case.district or texts.masked_none,
         "deadline": getattr(texts, alarm.deadline.label),
         "due": f"{services.local(due):%m-%d %H:%M}",
-        "problem": redact_phones(case.problem),
+        "problem": citizen_words(case.problem),
     }
     dedupe_key = f"deadline:{case.id}:{alarm.key}"
     if alarm.kind == REMIND:

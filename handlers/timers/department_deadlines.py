@@ -29,8 +29,7 @@ from handlers.staff.notices import tell_staff
 from handlers.timers.batches import sweep_in_batches
 from handlers.timers.command_centre import tell_command_centre
 from handlers.timers.deadlines import promise_of
-from handlers.wording import duration
-from storage.encryption import redact_phones
+from handlers.wording import citizen_words, duration
 from storage.models import Case
 
 SWEEP = "department-deadlines"
@@ -97,7 +96,7 @@ def _chase(session: Session, services: Services, case: Case, now: datetime, resu
             text = words.escalation.format(
                 number=case.number, urgency=case.urgency, category=case.category,
                 district=case.district or texts.masked_none, department=department,
-                elapsed=duration(services.taxonomy, 2 * window), problem=redact_phones(case.problem))
+                elapsed=duration(services.taxonomy, 2 * window), problem=citizen_words(case.problem))
             key = f"accept-escalation:{case.id}:{handed}"
             tell_staff(session, services, text, dedupe_key=key, now=now, case_id=case.id, urgent=case.urgent)
             tell_command_centre(session, services, text, dedupe_key=key, now=now, case_id=case.id,
