@@ -42,8 +42,10 @@ def _fontconfig(directory: Path) -> Path:
     return config
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium(tmp_path_factory):
+    """One browser for a test module. Not longer: playwright's sync API keeps an event loop running on the
+    main thread while it is open, and later tests start loops of their own there."""
     executable = chromium_path()
     if executable is None:
         pytest.skip("no chromium on this machine (Debian: apt-get install chromium)")
