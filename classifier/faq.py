@@ -48,8 +48,14 @@ FUNCTION_WORDS = frozenset(
     " 需要 需 用 去 来 做 办 说 看 好 下 里 中 时候 时 能不能 可不可以 是不是 有没有 要不要 应该"
     " 咋 咋办 咋弄 咋整 中不中 行不行 不行 行 成 嘞 哩 恁 能否 是否 吗 嘛 呗 哇 么样 样 些 该 咋样 会不会 找".split()
 )
+# What makes a message a question (for learning from use: an unanswered question is a gap in the base).
+_QUESTION = re.compile(r"[?？]|吗|么|呢|怎|咋|如何|多久|多少|哪|什么|啥|几|谁|能不能|可不可以|是否|要不要|有没有|中不中")
 _KEEP = re.compile(r"[0-9a-z\u4e00-\u9fff]+")
-_T2S = OpenCC("t2s")
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> OpenCC:
+    return OpenCC("t2s")
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,14 @@ class Match:
     runner_up_score: float
     coverage: float = 0.0
     decline_score: float = 0.0
+    # the message asks for help with the citizen's own situation (the base's `personal_help` words): it is
+    # never answered instead of the intake; `beside` is the entry that would have fitted otherwise
+    personal: bool = False
+    beside: Entry | None = None
+
+
+def looks_like_question(text: str) -> bool:
+    return bool(_QUESTION.search(_t2s().convert(text)))
 
 
 def _bigrams(text: str) -> list[str]:
@@ -124,6 +138,24 @@ class _Question:
     chars: dict[str, float]
 
 
+_tokenizers: dict[frozenset[str], jieba.Tokenizer] = {}
+_tokenizers_lock = Lock()
+
+
+def _tokenizer_for(words: frozenset[str]) -> jieba.Tokenizer:
+    """A private jieba tokenizer that knows `words` (about a second to build): shared by every matcher with
+    the same words, so a base changed in the console is matched again at once. Only read once built."""
+    with _tokenizers_lock:
+        tokenizer = _tokenizers.get(words)
+        if tokenizer is None:
+            tokenizer = jieba.Tokenizer()
+            tokenizer.initialize()
+            for word in words:
+                tokenizer.add_word(word)
+            _tokenizers[words] = tokenizer
+        return tokenizer
+
+
 def _centroid(vectors: Iterable[dict[str, float]]) -> dict[str, float]:
     total: Counter[str] = Counter()
     for vec in vectors:
@@ -145,11 +177,7 @@ class FaqMatcher:
         )
         self._official = dict(variants)
         self._variant_pattern = re.compile("|".join(re.escape(v) for v, _ in variants)) if variants else None
-        self._tokenizer = jieba.Tokenizer()
-        self._tokenizer.initialize()
-        for official in base.synonyms:
-            if len(official) > 1:
-                self._tokenizer.add_word(self.fold(official))
+        self._tokenizer = _tokenizer_for(frozenset(self.fold(w) for w in base.synonyms if len(w) > 1))
         self._tokens = lru_cache(maxsize=4096)(self._cut)
         listed = [(i, q) for i, entry in enumerate(base.entries) for q in entry.questions]
         folded = [self.fold(q) for _, q in listed]
@@ -170,10 +198,11 @@ class FaqMatcher:
             texts[i].append(f)
         self._vocabulary = [frozenset(t for text in ts for t in (*self._tokens(text), *_bigrams(text))) for ts in texts]
         self._declines = [self._vectors(self.fold(text)) for text in base.declines]
+        self._personal = tuple(self.fold(word).replace(" ", "") for word in base.personal_help)
 
     def fold(self, text: str) -> str:
         """Half-width, lower case, simplified characters, official words; punctuation kept as spaces."""
-        text = _T2S.convert(unicodedata.normalize("NFKC", text).lower())
+        text = _t2s().convert(unicodedata.normalize("NFKC", text).lower())
         if self._variant_pattern is not None:
             text = self._variant_pattern.sub(lambda m: self._official[m.group(0)], text)
         return " ".join(_KEEP.findall(text))
@@ -240,17 +269,23 @@ class FaqMatcher:
             and decline < p.decline_ratio * score
         )
         entry = self.base.entries[index]
+        compact = folded.replace(" ", "")
+        personal = any(word and word in compact for word in self._personal)
+        answering = entry if passes and not personal else None
         return Match(
-            entry if passes else None,
+            answering,
             round(score, 4),
             question,
             entry,
             round(runner_up, 4),
             round(coverage, 4),
             round(decline, 4),
+            personal,
+            entry if passes and personal else None,
         )
 
 
+MATCHERS_KEPT = 8
 _cache: dict[str, FaqMatcher] = {}
 _cache_lock = Lock()
 
@@ -261,6 +296,8 @@ def matcher_for(base: KnowledgeBase) -> FaqMatcher:
     with _cache_lock:
         matcher = _cache.get(key)
         if matcher is None:
+            if len(_cache) >= MATCHERS_KEPT:  # bases changed in the console: the oldest goes
+                del _cache[next(iter(_cache))]
             matcher = _cache[key] = FaqMatcher(base)
         return matcher
 
