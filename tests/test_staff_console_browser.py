@@ -78,6 +78,11 @@ def test_a_shift_leader_works_the_urgent_case_from_the_queue(services, chromium,
     page.get_by_role("button", name="查看电话").click()
     assert "完整电话：13912345678" in page.inner_text("body")
 
+    page.get_by_role("link", name="统计").click()
+    assert "1-3-7-1-0" in page.inner_text("body")
+    page.wait_for_load_state("networkidle")  # the charts are drawn
+    page.screenshot(path=screenshots / "dashboard-desktop.png", full_page=True)
+
     phone = chromium.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True,
                                  device_scale_factor=2)
     small = phone.new_page()
