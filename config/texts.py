@@ -54,6 +54,50 @@ class LedgerTexts(BaseModel):
     exported_with_phones: str
 
 
+class KnowledgeConsoleTexts(BaseModel):
+    """The console's knowledge-base pages: the entries, their use, the editor and its audit lines."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    nav: str
+    title: str
+    not_configured: str
+    entries_heading: str
+    col_id: str
+    col_question: str
+    col_questions: str
+    col_answered: str
+    col_helped: str
+    col_updated: str
+    edit: str
+    view: str
+    new_entry: str
+    export: str
+    field_id: str
+    field_questions: str
+    field_answer: str
+    field_source: str
+    field_updated: str
+    save: str
+    delete: str
+    saved: str
+    deleted: str
+    refused: str
+    not_found: str
+    supervisors_only: str
+    back: str
+    audit_heading: str
+    audit_line: str
+    action_added: str
+    action_edited: str
+    action_deleted: str
+    use_heading: str
+    use_line: str
+    unmatched_heading: str
+    unmatched_group: str
+    none: str
+
+
 class InstantAnswerTexts(BaseModel):
     """Answers from the knowledge base (config/knowledge.py), the follow-up question, and what the daily
     report says about their use."""
@@ -79,6 +123,8 @@ class InstantAnswerTexts(BaseModel):
     report_unmatched_header: str
     report_unmatched_group: str
     report_none: str
+    # the staff console's pages
+    console: KnowledgeConsoleTexts
 
 
 class ConsoleTexts(BaseModel):
