@@ -15,6 +15,7 @@ from handlers.cases.timeline import CITIZEN, SYSTEM
 from handlers.console.accounts import ConsoleAccount
 from handlers.console.queue import Deadline, next_deadline
 from handlers.console.scope import CATEGORY, PHONE, URGENCY, may_take, sees_case
+from handlers.departments.workflow import department_steps
 from handlers.services import Services
 from handlers.wording import status_label
 from storage.cases import case_by_number
@@ -93,6 +94,7 @@ def _page(services: Services, account: ConsoleAccount, case: Case, photos: list[
     matched = evidence.get("category", {}).get("matched", {}) or {}
     words = sorted(matched, key=lambda word: -float(matched[word]))[:EVIDENCE_WORDS]
     steps = [str(step) for step in allowed_actions(case) if may_take(account, step)]
+    steps += [step for step in department_steps(case) if may_take(account, step)]
     if Status(case.status) not in FINAL and account.department is None:
         steps += [CATEGORY, URGENCY]
     phone = cipher.decrypt(case.phone_enc)
