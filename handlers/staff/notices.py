@@ -105,9 +105,9 @@ class StaffCard:
     text: str
     actions: tuple[str, ...]  # the next allowed steps (`allowed_actions`), the card's buttons
     has_phone: bool  # 查看电话 is offered while the case has a phone
-    possibly_urgent: bool  # 确认紧急 / 不紧急 are offered while staff have not decided
     departments: tuple[str, ...]  # in routing order for the case's category and district
     posted: dict[str, str]  # where the card was posted, by channel ("chat:message")
+    possibly_urgent: bool = False  # 确认紧急 / 不紧急 are offered while staff have not decided
 
 
 def card_of(services: Services, case: Case) -> StaffCard:
@@ -117,9 +117,9 @@ def card_of(services: Services, case: Case) -> StaffCard:
         text=render_card(services, case),
         actions=tuple(allowed_actions(case)),
         has_phone=bool(case.phone_enc),
-        possibly_urgent=possibly_urgent(services, case) and Status(case.status) in OPEN,
         departments=tuple(services.taxonomy.departments_for(case.category, case.district)),
         posted=dict(case.staff_messages or {}),
+        possibly_urgent=possibly_urgent(services, case) and Status(case.status) in OPEN,
     )
 
 
