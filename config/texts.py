@@ -226,6 +226,30 @@ class ConsoleTexts(BaseModel):
     done: str
     already_done: str
     no_actions: str
+    # the dashboard (统计)
+    dashboard_title: str
+    dashboard_today: str
+    dashboard_range: str
+    dashboard_show: str
+    figure_intake: str
+    figure_urgent: str
+    figure_closed: str
+    figure_open: str
+    figure_overdue_now: str
+    by_category: str
+    by_district: str
+    promises: str
+    promise_contact: str
+    promise_resolve: str
+    promise_feedback: str
+    promise_cleared: str
+    rate: str
+    rate_none: str
+    satisfaction: str
+    satisfaction_none: str
+    chart_alt: str
+    dashboard_export: str
+    nav_department_note: str
 
 
 class Texts(BaseModel):
