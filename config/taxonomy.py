@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -347,6 +347,9 @@ class Taxonomy(_Strict):
         return [d.name for d in sorted(self.departments, key=rank)]
 
 
+Checked = TypeVar("Checked", bound=BaseModel)
+
+
 def yaml_location(loc: tuple[Any, ...], data: Any) -> str:
     """A readable key path: 'categories[2].keywords' becomes 'categories.寻医买药.keywords' (an item is
     named by its `name`, else its `id`)."""
@@ -388,11 +391,16 @@ def validation_problems(exc: ValidationError, raw: Any) -> list[str]:
     return problems
 
 
-def load_taxonomy(path: Path | str) -> Taxonomy:
-    """Load and check a taxonomy file, or raise ConfigError naming the file, the key and the problem."""
+def load_checked(path: Path | str, model: type[Checked], setting: str, keys: str) -> Checked:
+    """A YAML file checked against `model`, or a ConfigError naming the file, the key and the problem."""
     path = Path(path)
-    raw = read_yaml_mapping(path, "YIBANG_TAXONOMY", "name, categories, …")
+    raw = read_yaml_mapping(path, setting, keys)
     try:
-        return Taxonomy.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(str(path), validation_problems(exc, raw)) from None
+
+
+def load_taxonomy(path: Path | str) -> Taxonomy:
+    """Load and check a taxonomy file, or raise ConfigError naming the file, the key and the problem."""
+    return load_checked(path, Taxonomy, "YIBANG_TAXONOMY", "name, categories, …")
