@@ -157,6 +157,8 @@ class Urgency(_Strict):
     possible: str = "待确认紧急"
     # Staff are told again when a possibly urgent case is neither confirmed nor cleared within this.
     confirm_within: Duration = timedelta(minutes=15)
+    # A danger alert (120/110/119) is repeated to staff this often until someone presses 已联系.
+    danger_contact_within: Duration = timedelta(minutes=10)
     # Sum of the weights of the fired rules needed for 紧急.
     threshold: float = 1.0
     # Words that cancel a rule when they come just before its word (没有发烧, 未见红).
