@@ -152,6 +152,8 @@ class Urgency(_Strict):
     # The level between the two: the learned score says urgent, no rule does; staff confirm or clear it,
     # and the contact deadline runs as for urgent meanwhile.
     possible: str = "待确认紧急"
+    # Staff are told again when a possibly urgent case is neither confirmed nor cleared within this.
+    confirm_within: Duration = timedelta(minutes=15)
     # Sum of the weights of the fired rules needed for 紧急.
     threshold: float = 1.0
     # Words that cancel a rule when they come just before its word (没有发烧, 未见红).

@@ -354,6 +354,8 @@ class Texts(BaseModel):
     # staff
     staff_card: str
     staff_card_urgent_line: str
+    # a possibly urgent case (待确认紧急), until staff confirm or clear it
+    staff_card_possible_line: str
     staff_card_reasons: str
     staff_danger_alert: str
     staff_supplement: str
@@ -539,6 +541,10 @@ class Texts(BaseModel):
     staff_button_reject: str
     staff_button_reopen: str
     staff_button_phone: str
+    staff_button_urgent_yes: str
+    staff_button_urgent_no: str
+    # a possibly urgent case nobody confirmed or cleared in time: {number} {category} {district} {minutes} {problem}
+    staff_possible_unconfirmed: str
     staff_button_more: str
     staff_button_previous: str
     staff_button_back: str

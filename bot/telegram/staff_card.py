@@ -27,6 +27,8 @@ PHONE = "phone"  # supervisors see the full number, only they, in an alert
 DEPARTMENTS = "depts"  # a page of departments; argument: the page
 DEPARTMENT = "dept"  # 交办 to one; argument: its place in the taxonomy's list of departments
 CARD = "card"  # back from the departments to the card's buttons
+URGENT_YES = "urgent_yes"  # 确认紧急: a possibly urgent case is urgent
+URGENT_NO = "urgent_no"  # 不紧急: it is not
 
 ACTIONS_PER_ROW = 4
 DEPARTMENTS_PER_PAGE = 6
@@ -76,6 +78,9 @@ def card_keyboard(texts: Texts, card: StaffCard) -> InlineKeyboardMarkup | None:
         for action in card.actions
     ]
     rows = [buttons[i:i + ACTIONS_PER_ROW] for i in range(0, len(buttons), ACTIONS_PER_ROW)]
+    if card.possibly_urgent:
+        rows.insert(0, [InlineKeyboardButton(_label(texts, choice), callback_data=callback_data(choice, card.number))
+                        for choice in (URGENT_YES, URGENT_NO)])
     if card.has_phone:
         rows.append([InlineKeyboardButton(texts.staff_button_phone, callback_data=callback_data(PHONE, card.number))])
     return InlineKeyboardMarkup(rows) if rows else None
