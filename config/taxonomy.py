@@ -93,6 +93,9 @@ class CategoryThresholds(_Strict):
     # The best category's confidence (its share of the scores, or its probability in linear scoring).
     min_confidence: float = Field(0.0, ge=0.0, le=1.0)
     fallback: str = "其他"
+    # Below this confidence (or when the fallback was used) the citizen is asked, once, to choose among the
+    # likeliest categories before the case is filed (handlers/conversation/category_choice.py); 0: never.
+    ask_below: float = Field(0.0, ge=0.0, le=1.0)
 
 
 class UrgencyRule(_Strict):

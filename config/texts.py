@@ -354,6 +354,10 @@ class Texts(BaseModel):
     # staff
     staff_card: str
     staff_card_urgent_line: str
+    # the classifier is unsure: the citizen picks among the likeliest categories (one tap or one digit)
+    ask_category_choice: str
+    # the timeline's line for that choice: {chosen} {guess}
+    event_category_chosen: str
     # a possibly urgent case (待确认紧急), until staff confirm or clear it
     staff_card_possible_line: str
     staff_card_reasons: str
