@@ -198,6 +198,18 @@ def mask_name(name: str | None) -> str:
     return name[0] + "*" * max(1, min(len(name) - 1, 2))
 
 
+def sealed_problem(cipher: FieldCipher, text: str) -> tuple[str, str | None]:
+    """What a case keeps of a citizen's words: the text with its identifiers masked, and the text as written
+    encrypted — None when there was nothing to mask."""
+    masked = mask_identifiers(text)
+    return masked, (cipher.encrypt(text) if masked != text else None)
+
+
+def revealed_problem(cipher: FieldCipher, masked: str, sealed: str | None) -> str:
+    """The words as written, for a supervisor; the masked text when nothing was sealed."""
+    return cipher.decrypt(sealed) or masked if sealed else masked
+
+
 def redact_identifiers(text: str) -> str:
     """Mask the identifiers a citizen typed into free text (mobiles and landlines, ID and bank card numbers;
     storage/identifiers.py) before it goes to a group chat, a log, a page or a file for anyone but a

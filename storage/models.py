@@ -49,7 +49,10 @@ class Case(Base):
     urgency: Mapped[str] = mapped_column(String(16))
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     evidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # the citizen's words with the identifiers in them masked (storage/identifiers.py); the words as written,
+    # identifiers and all, are in problem_enc (only when there were identifiers), for supervisors
     problem: Mapped[str] = mapped_column(Text)
+    problem_enc: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), index=True)
     department: Mapped[str | None] = mapped_column(String(64))
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))

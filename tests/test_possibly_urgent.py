@@ -111,3 +111,13 @@ def test_identifiers_in_the_problem_are_masked_on_the_card_and_in_case_show(citi
         shown = case_view(services, session.get(Case, case.id))
         revealed = case_view(services, session.get(Case, case.id), reveal=True)
     assert ID_NUMBER not in shown["problem"] and ID_NUMBER in revealed["problem"]
+    # taken out of the stored text: only the encrypted field holds the numbers
+    assert ID_NUMBER not in case.problem and "65123456" not in case.problem and case.problem_enc
+    assert ID_NUMBER not in case.problem_enc
+    assert services.cipher.decrypt(case.problem_enc) == PROBLEM_WITH_IDS
+
+
+def test_words_without_identifiers_are_stored_as_they_are(citizen, services):
+    citizen.pause = 0
+    case = load(services, citizen.files(problem=PLAIN))
+    assert (case.problem, case.problem_enc) == (PLAIN, None)

@@ -21,6 +21,7 @@ from handlers.services import Services
 from handlers.staff import notices as staff_notices
 from storage import cases
 from storage.database import after_commit
+from storage.encryption import sealed_problem
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,8 @@ def file_new_case(services: Services, session: Session, new: NewCase, now: datet
     urgency = levels.urgent if urgent else levels.possible if possible else levels.normal
     promise = taxonomy.promise.get(urgency) or taxonomy.promise[levels.urgent]
     number = cases.next_case_number(session, services.settings.case_prefix, services.local(now).date())
+    # identifiers in the citizen's words (an ID, a card, a phone) leave the stored text for an encrypted field
+    problem, problem_enc = sealed_problem(cipher, new.problem)
     chosen = new.category is not None
     category = new.category if chosen else classification.category.name
 
@@ -86,7 +89,8 @@ def file_new_case(services: Services, session: Session, new: NewCase, now: datet
         "urgency": urgency,
         "urgent": urgent,
         "evidence": classification.evidence(),
-        "problem": new.problem,
+        "problem": problem,
+        "problem_enc": problem_enc,
         "status": Status.RECEIVED.value,
         "created_at": now,
         "updated_at": now,

@@ -11,7 +11,7 @@ from handlers.attachments.viewing import summaries
 from handlers.services import Services
 from handlers.wording import status_label
 from storage.cases import all_cases, case_by_number
-from storage.encryption import mask_name, mask_phone, redact_identifiers
+from storage.encryption import mask_name, mask_phone, redact_identifiers, revealed_problem
 from storage.models import Case, CaseEvent
 
 
@@ -56,7 +56,8 @@ def case_view(services: Services, case: Case, *, timeline: bool = True, reveal: 
         "returns": case.returns or 0,
         "name": name if reveal else mask_name(name),
         "phone": phone if reveal else mask_phone(phone),
-        "problem": case.problem if reveal else redact_identifiers(case.problem),
+        "problem": revealed_problem(cipher, case.problem, case.problem_enc) if reveal
+        else redact_identifiers(case.problem),
         "contact_due": _iso(services.local(case.contact_due)),
         "resolve_due": _iso(services.local(case.resolve_due)),
         "feedback_due": _iso(services.local(case.feedback_due)),

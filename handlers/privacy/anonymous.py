@@ -43,6 +43,7 @@ def anonymise_case(session: Session, texts: Texts, case: Case, now: datetime, *,
     case.chat_key = ANONYMOUS
     erase_for_case(session, case.id)
     case.problem = texts.problem_erased if drop_problem else redact_identifiers(case.problem)
+    case.problem_enc = None
     for event in case.events:
         if event.kind == "supplement":
             event.text = None if drop_problem else redact_identifiers(event.text or "")

@@ -10,7 +10,7 @@ from handlers.cases.timeline import SYSTEM, change_status
 from handlers.privacy.anonymous import ANONYMOUS, PrivacyReport, anonymise_case
 from handlers.services import Services
 from storage.cases import case_by_number
-from storage.models import Case, CaseFollower, Conversation, OutboxMessage
+from storage.models import Case, CaseFollower, Conversation, DangerAlert, OutboxMessage
 
 
 def erase_citizen(services: Services, *, case_number: str | None = None, phone: str | None = None) -> PrivacyReport:
@@ -53,5 +53,6 @@ def erase_citizen(services: Services, *, case_number: str | None = None, phone: 
                 .where(CaseFollower.channel == channel, CaseFollower.user_key == user_key)
                 .values(user_key=ANONYMOUS, chat_key=ANONYMOUS)
             )
+            session.execute(delete(DangerAlert).where(DangerAlert.channel == channel, DangerAlert.user_key == user_key))
     report.files = delete_erased_files(services)
     return report

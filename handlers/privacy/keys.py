@@ -9,7 +9,7 @@ from handlers.privacy.anonymous import PrivacyReport
 from handlers.services import Services
 from storage.encryption import FieldCipher
 from storage.key_check import record_newest_key
-from storage.models import Case, Conversation, DepartmentContact, InboxMessage
+from storage.models import Case, Conversation, DangerAlert, DepartmentContact, InboxMessage
 
 
 def rekey(services: Services) -> PrivacyReport:
@@ -22,6 +22,7 @@ def rekey(services: Services) -> PrivacyReport:
         for case in session.scalars(select(Case)):
             case.name_enc = cipher.rotate(case.name_enc)
             case.phone_enc = cipher.rotate(case.phone_enc)
+            case.problem_enc = cipher.rotate(case.problem_enc)
             phone = cipher.decrypt(case.phone_enc)
             case.phone_index = cipher.index(phone) if phone else None
             report.cases += 1
@@ -33,6 +34,8 @@ def rekey(services: Services) -> PrivacyReport:
         for message in session.scalars(select(InboxMessage).where(InboxMessage.replies_enc.is_not(None))):
             message.replies_enc = cipher.rotate(message.replies_enc)
             report.inbox += 1
+        for alert in session.scalars(select(DangerAlert).where(DangerAlert.text_enc.is_not(None))):
+            alert.text_enc = cipher.rotate(alert.text_enc)
         for contact in session.scalars(select(DepartmentContact)):
             contact.address_enc = cipher.rotate(contact.address_enc) or contact.address_enc
             address = cipher.decrypt(contact.address_enc)
