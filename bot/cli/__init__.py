@@ -2,6 +2,7 @@
 
 - `service`: run, serve, scheduler, tick, console, `telegram set-webhook`, `db upgrade`
 - `case`: `case list|show|contacted|assign|note|resolve|reopen|merge|reject|recategorise|urgency`
+- `similar`: `case similar|merge-similar|reindex-similar`
 - `staff`: `staff add|remove|list`
 - `classifier`: classify, learn, `lexicon merge`, `overrides export`
 - `data`: stats, report, export, rekey, purge, erase
@@ -10,7 +11,7 @@
 `app` (the root, with the one error handler) and the helpers they share are in `app`.
 """
 
-from bot.cli import case, classifier, data, open311, service, staff  # noqa: F401 (each registers its commands)
+from bot.cli import case, classifier, data, open311, service, similar, staff  # noqa: F401 (each registers its commands)
 from bot.cli.app import app
 
 

@@ -27,6 +27,7 @@ PHONE = "phone"  # supervisors see the full number, only they, in an alert
 DEPARTMENTS = "depts"  # a page of departments; argument: the page
 DEPARTMENT = "dept"  # 交办 to one; argument: its place in the taxonomy's list of departments
 CARD = "card"  # back from the departments to the card's buttons
+SIMILAR = "msim"  # 合并相似求助: the whole group of similar cases into its oldest open case
 
 ACTIONS_PER_ROW = 4
 DEPARTMENTS_PER_PAGE = 6
@@ -74,6 +75,9 @@ def card_keyboard(texts: Texts, card: StaffCard) -> InlineKeyboardMarkup | None:
         for action in card.actions
     ]
     rows = [buttons[i:i + ACTIONS_PER_ROW] for i in range(0, len(buttons), ACTIONS_PER_ROW)]
+    if card.similar and StaffStep.MERGE in card.actions:
+        rows.append([InlineKeyboardButton(texts.similar.button_merge.format(count=card.similar),
+                                          callback_data=callback_data(SIMILAR, card.number))])
     if card.has_phone:
         rows.append([InlineKeyboardButton(texts.staff_button_phone, callback_data=callback_data(PHONE, card.number))])
     return InlineKeyboardMarkup(rows) if rows else None

@@ -40,6 +40,7 @@ from bot.telegram.render import split_text
 from bot.telegram.staff_commands import staff_command
 from bot.telegram.updates import CHANNEL
 from handlers.cases.actions import ActionRefused, StaffStep, Step
+from handlers.cases.merging import merge_group
 from handlers.services import Services
 from handlers.staff.desk import TEXT_STEPS, answer_prompt, at_desk, may_start, remember_prompt
 from handlers.staff.directory import StaffUser
@@ -134,6 +135,8 @@ class StaffGroup:
         if press.action == card.DEPARTMENT:
             department = self._department(press.argument)
             return lambda desk, case: desk.assign(case, department)
+        if press.action == card.SIMILAR:
+            return merge_group
         if press.action == card.PHONE:
             return lambda desk, case: texts.staff_phone.format(
                 number=case.number, phone=desk.reveal_phone(case) or texts.masked_none)

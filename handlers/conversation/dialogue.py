@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from handlers.conversation import danger, intake, progress, revisit_answers, supplement
+from handlers.conversation import danger, intake, progress, revisit_answers, similar_offer, supplement
 from handlers.conversation import media as files
 from handlers.conversation.filing import file_case
 from handlers.conversation.intents import Command, Intent, is_greeting, recognise
@@ -364,6 +364,16 @@ register(
         choices=intake.reuse_contact_choices,
         on_choice=intake.reuse_contact,
         synonyms=_affirm_deny(1),
+    ),
+)
+# the offer to follow an open case telling the same problem, before the summary
+register(
+    similar_offer.OFFER,
+    Step(
+        on_text=_unknown_choice(similar_offer.reprompt),
+        reprompt=similar_offer.reprompt,
+        choices=similar_offer.choices,
+        on_choice=similar_offer.choose,
     ),
 )
 register(
