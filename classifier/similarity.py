@@ -103,8 +103,10 @@ class Features:
     places: tuple[str, ...]
 
     def terms(self) -> dict[str, float]:
-        """Both vectors in one mapping (place terms marked), as an index keeps them."""
-        return {**self.problem, **{PLACE_MARK + term: weight for term, weight in self.place.items()}}
+        """Both vectors in one mapping (place terms marked), as an index keeps them: four decimals are
+        plenty for a score and make the stored JSON (read for every candidate) shorter."""
+        return {term: round(weight, 4) for term, weight in
+                (*self.problem.items(), *((PLACE_MARK + term, weight) for term, weight in self.place.items()))}
 
     @classmethod
     def from_terms(cls, terms: Mapping[str, float]) -> Features:
@@ -197,10 +199,26 @@ class SimilarityModel:
 
     def score(self, a: Features, b: Features) -> float:
         """How alike two cases are, 0 to 1: their problems' cosine, lowered when their places differ."""
-        problem = cosine(a.problem, b.problem)
-        if not a.place or not b.place:
+        place = cosine(a.place, b.place) if a.place and b.place else None
+        return self._agreeing(cosine(a.problem, b.problem), place)
+
+    def score_terms(self, a: Features, terms: Mapping[str, float]) -> float:
+        """`score` against a case as the index keeps it (`Features.terms`), without splitting its terms: the
+        hot loop of finding similar cases, run for every candidate."""
+        problem = sum(weight * terms.get(term, 0.0) for term, weight in a.problem.items())
+        place = None
+        if a.place:
+            shared = [weight * terms[PLACE_MARK + term] for term, weight in a.place.items() if PLACE_MARK + term in terms]
+            if shared or any(term.startswith(PLACE_MARK) for term in terms):
+                place = sum(shared)
+        return self._agreeing(problem, place)
+
+    def _agreeing(self, problem: float, place: float | None) -> float:
+        """The problems' cosine, kept when the places agree, lowered when one names none (`place` None) and
+        more when they differ."""
+        if place is None:
             return problem * self.config.no_place
-        if cosine(a.place, b.place) >= self.config.same_place:
+        if place >= self.config.same_place:
             return problem
         return problem * self.config.other_place
 

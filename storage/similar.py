@@ -21,7 +21,7 @@ from storage.models import Case, SimilarDocument, SimilarKey
 NO_DISTRICT = ""
 # Candidates scored per new case, the most keys shared first; SHARED_READ times as many are counted in the
 # index, so that closed cases among them (the index keeps every case) still leave enough live ones.
-CANDIDATES = 200
+CANDIDATES = 100
 SHARED_READ = 3
 # A key held by more cases of the district than this (小区 in a city of compounds) finds too many to be a
 # key: it still counts in the score, but candidates are looked up by the rarer keys. When every key is

@@ -57,7 +57,7 @@ def find(session: Session, services: Services, features: Features, *, district: 
                              closed_since=now - RECENTLY_CLOSED, excluded=NOT_CANDIDATES)
     matches = []
     for candidate in found:
-        score = model.score(features, Features.from_terms(candidate.terms))
+        score = model.score_terms(features, candidate.terms)
         if score >= limit:
             matches.append(Match(candidate.case_id, candidate.number, score, candidate.status, candidate.district,
                                  candidate.group_id, candidate.created_at))

@@ -121,12 +121,7 @@ def _prompt_follower(session: Session, services: Services, case: Case, follower:
     """A citizen following the case (merged into it, or who chose to follow it) is asked too, in their own chat;
     their answer is theirs to give (handlers.conversation.revisit_answers). One in the middle of something
     else, or writing right now, is not interrupted: the case's own citizen decides when it closes."""
-    conversation = session.scalars(
-        select(Conversation)
-        .where(Conversation.channel == follower.channel, Conversation.user_key == follower.user_key)
-        .with_for_update(skip_locked=True)
-        .execution_options(populate_existing=True)
-    ).one_or_none()
+    conversation = _try_lock_conversation(session, follower.channel, follower.user_key)
     if conversation is None or _busy(services, conversation, case, now):
         return
     outbox.enqueue(
@@ -228,12 +223,7 @@ def _lock_citizen_and_case(session: Session, case_id: int, now: datetime) -> tup
     case = session.get(Case, case_id)
     if case is None:
         return None
-    conversation = session.scalars(
-        select(Conversation)
-        .where(Conversation.channel == case.channel, Conversation.user_key == case.user_key)
-        .with_for_update(skip_locked=True)
-        .execution_options(populate_existing=True)
-    ).one_or_none()
+    conversation = _try_lock_conversation(session, case.channel, case.user_key)
     if conversation is None:
         if _has_conversation(session, case):
             return None
@@ -249,6 +239,16 @@ def _lock_citizen_and_case(session: Session, case_id: int, now: datetime) -> tup
         .execution_options(populate_existing=True)
     ).one_or_none()
     return None if locked is None else (conversation, locked)
+
+
+def _try_lock_conversation(session: Session, channel: str, user_key: str) -> Conversation | None:
+    """The citizen's conversation, locked; None when there is none or someone holds it right now."""
+    return session.scalars(
+        select(Conversation)
+        .where(Conversation.channel == channel, Conversation.user_key == user_key)
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    ).one_or_none()
 
 
 def _has_conversation(session: Session, case: Case) -> bool:
