@@ -29,6 +29,7 @@ from bot import metrics
 from bot.channel import Channel
 from bot.console import ConsoleChat, prompt_lines
 from bot.dispatcher import Dispatcher, LogSender, Sender
+from bot.email import EmailSender
 from bot.open311 import Open311Channel
 from bot.scheduler import PeriodicJob, build_scheduler
 from bot.staff_console import Console
@@ -38,6 +39,7 @@ from bot.watchdog import SchedulerWatchdog
 from bot.webapp import create_web_app
 from bot.wechat import WeChatChannel
 from bot.wecom import WeComChannel
+from bot.wecom.departments import DepartmentRobotSender
 from handlers.attachments.records import FETCHERS
 from handlers.console.accounts import has_accounts
 from handlers.services import Services
@@ -67,9 +69,19 @@ def configured_channels(services: Services, *, leader: bool = True) -> list[Chan
 
 
 def senders(services: Services, channels: list[Channel]) -> list[Sender]:
-    found: list[Sender] = [LogSender(services)]
+    found: list[Sender] = [LogSender(services), *department_senders(services)]
     for channel in channels:
         found.extend(channel.senders())
+    return found
+
+
+def department_senders(services: Services) -> list[Sender]:
+    """Departments' robots (their addresses are data, set with `yibang department set`), and e-mail when an
+    SMTP server is configured; a department's Telegram chat goes with the bot's other messages."""
+    found: list[Sender] = [DepartmentRobotSender(services)]
+    settings = services.settings
+    if settings.smtp_configured and settings.smtp_url is not None and settings.smtp_sender:
+        found.append(EmailSender(services, settings.smtp_url.get_secret_value(), settings.smtp_sender))
     return found
 
 

@@ -17,8 +17,8 @@ from handlers.cases.actions import Actor, CaseDesk
 from handlers.cases.timeline import CITIZEN, add_event
 from handlers.conversation.turn import Turn
 from handlers.staff import notices as staff_notices
+from handlers.wording import citizen_words
 from storage.cases import case_by_number, follow, followers_of, is_citizen_of
-from storage.encryption import redact_phones
 
 OFFER = "similar_offer"
 # the slots the offer keeps: the case offered, and that it was declined (not offered again in this form)
@@ -96,7 +96,7 @@ def _follow(turn: Turn) -> None:
         return
     conversation = turn.conversation
     follow(turn.session, case.id, conversation.channel, conversation.user_key, conversation.chat_key, turn.now)
-    words = redact_phones(turn.slots.get("problem", ""))
+    words = citizen_words(turn.slots.get("problem", ""))
     add_event(turn.session, case, kind="followed", actor=CITIZEN, at=turn.now, text=texts.event_followed.format(
         text=words), data={"channel": conversation.channel})
     count = len(followers_of(turn.session, case))

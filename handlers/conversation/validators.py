@@ -28,7 +28,7 @@ Parsed = Value | Reject
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _SPACES = re.compile(r"\s+")
 _PHONE_NOISE = re.compile(r"[\s\-()（）.·]")
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 
 
 def clean_text(text: str) -> str:
@@ -62,9 +62,16 @@ def parse_name(text: str, max_length: int) -> Parsed:
     return Value(name)
 
 
+def ascii_digits(text: str) -> str:
+    """Every decimal digit as its ASCII digit: a number typed in Arabic-Indic (٣) or another script's digits
+    is the same number, and stored, masked, searched and dialled as 0-9. (Full-width digits are NFKC's.)
+    Digit-like characters that are not decimal digits (², ①) stay, and are refused as not a number."""
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() and not ch.isascii() else ch for ch in text)
+
+
 def parse_phone(text: str) -> Parsed:
     """A Chinese mobile number: 11 digits starting with 1 (second digit 3–9), +86 and separators allowed."""
-    raw = unicodedata.normalize("NFKC", clean_text(text))
+    raw = ascii_digits(unicodedata.normalize("NFKC", clean_text(text)))
     digits_only = _PHONE_NOISE.sub("", raw)
     if digits_only.startswith("+86"):
         digits_only = digits_only[3:]
@@ -72,7 +79,7 @@ def parse_phone(text: str) -> Parsed:
         digits_only = digits_only[4:]
     elif digits_only.startswith("86") and len(digits_only) == 13:
         digits_only = digits_only[2:]
-    if not digits_only.isdigit():
+    if not (digits_only.isascii() and digits_only.isdigit()):
         return Reject("bad_phone_format")
     if len(digits_only) != 11:
         return Reject("bad_phone_length", {"count": len(digits_only)})

@@ -18,9 +18,9 @@ from handlers.cases.timeline import CITIZEN, SYSTEM
 from handlers.delivery import payloads
 from handlers.delivery.outbox import OutboxItem, queue_for_each
 from handlers.services import Services
-from handlers.wording import status_label
+from handlers.wording import citizen_words, status_label
 from storage.cases import followers_of, record_staff_message
-from storage.encryption import mask_name, mask_phone, redact_phones
+from storage.encryption import mask_name, mask_phone
 from storage.models import Case, CaseEvent
 
 
@@ -65,7 +65,7 @@ def render_card(services: Services, case: Case) -> str:
         district=case.district or texts.masked_none,
         name=mask_name(cipher.decrypt(case.name_enc)) or texts.masked_none,
         phone=mask_phone(cipher.decrypt(case.phone_enc)) or texts.masked_none,
-        problem=redact_phones(case.problem),
+        problem=citizen_words(case.problem),
         contact_due=when(case.contact_due),
         resolve_due=when(case.resolve_due),
         channel=case.channel,

@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 from handlers.cases import similar
 from handlers.delivery import payloads
 from handlers.delivery.outbox import queue_for_each
+from handlers.reports import instant_answers
+from handlers.reports.departments import department_lines
 from handlers.reports.statistics import DayStats, day_stats
 from handlers.services import Services, StaffDestination
 from handlers.timers.command_centre import command_centre
@@ -37,7 +39,11 @@ class DailyReport:
 
 def compose(session: Session, services: Services, day: date) -> DailyReport:
     stats = day_stats(session, services, day)
-    return DailyReport(stats, render_text(services, stats) + hot_spots_text(session, services))
+    text = render_text(services, stats)
+    if services.knowledge is not None:
+        # learning from use: what the instant answers settled, and the questions nobody's entry fitted
+        text += "\n\n" + instant_answers.render(services, instant_answers.day_summary(session, services, day))
+    return DailyReport(stats, text + hot_spots_text(session, services))
 
 
 def hot_spots_text(session: Session, services: Services) -> str:
@@ -52,7 +58,7 @@ def hot_spots_text(session: Session, services: Services) -> str:
         district=spot.district or texts.masked_none, count=spot.count,
         age=duration(services.taxonomy, similar.age(now - spot.oldest)), number=spot.representative,
     ) for spot in spots]
-    return "\n" + "\n".join([texts.similar.report_title, *lines])
+    return "\n\n" + "\n".join([texts.similar.report_title, *lines])
 
 
 def report_of_day(services: Services, day: date) -> DailyReport:
@@ -72,7 +78,7 @@ def render_text(services: Services, stats: DayStats) -> str:
     def minutes(value: float | None) -> str:
         return texts.report_no_figure if value is None else texts.report_minutes.format(n=f"{value:g}")
 
-    return texts.report_text.format(
+    text = texts.report_text.format(
         platform=services.taxonomy.platform,
         date=stats.day.isoformat(),
         intake=stats.intake,
@@ -86,6 +92,7 @@ def render_text(services: Services, stats: DayStats) -> str:
         contact=minutes(stats.average_minutes_to_contact),
         solve=minutes(stats.average_minutes_to_solve),
     )
+    return "\n".join([text, *department_lines(texts, stats.departments)])
 
 
 def due_day(services: Services, now: datetime) -> date | None:
