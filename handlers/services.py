@@ -20,7 +20,6 @@ from storage.key_check import KeyMismatch, check_secret_key
 from storage.media import MediaStore, open_media_store
 
 if TYPE_CHECKING:
-    from classifier.faq import FaqMatcher
     from classifier.similarity import SimilarityModel
 
 VERDICT_CACHE_SIZE = 2048
@@ -76,15 +75,6 @@ class Services:
 
             self.classifier_instance = get_classifier(self.taxonomy)
         return self.classifier_instance
-
-    @cached_property
-    def faq(self) -> FaqMatcher | None:
-        """The instant answers' matcher, built on first use (jieba again: about a second)."""
-        if self.knowledge is None:
-            return None
-        from classifier.faq import matcher_for
-
-        return matcher_for(self.knowledge)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, clock: Clock | None = None, migrate: bool = True) -> Services:

@@ -4,10 +4,12 @@ citizens' satisfaction — in `stats`, /stats and the daily report."""
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
+from support.desks import act as desk_act
 from support.world import at
 
-from handlers.cases.actions import SUPERVISOR, Actor, CaseDesk
+from handlers.cases.actions import SUPERVISOR, Actor
 from handlers.departments.workflow import accept, hand_back
 from handlers.reports.statistics import figures_of_day
 from handlers.staff.views import stats_text
@@ -17,12 +19,8 @@ from handlers.timers.revisits import sweep_revisits
 HEALTH = "市卫生健康委员会"
 TRANSPORT = "市交通运输局"
 CHIEF = Actor("cli:wang", "王主任", role=SUPERVISOR)
+act = partial(desk_act, actor=CHIEF)
 
-
-def act(services, number, step):
-    with services.db.transaction() as session:
-        desk = CaseDesk(services, session, CHIEF, services.clock.now())
-        return step(desk, desk.case(number))
 
 
 def test_a_day_of_two_departments(citizen, neighbour, services, clock):

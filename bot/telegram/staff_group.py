@@ -154,6 +154,9 @@ class StaffGroup:
             return lambda desk, case: desk.assign(case, department)
         if press.action == card.SIMILAR:
             return merge_group
+        if press.action in (card.URGENT_YES, card.URGENT_NO):
+            urgent = press.action == card.URGENT_YES
+            return lambda desk, case: desk.set_urgency(case, urgent)
         if press.action == card.PHONE:
             return lambda desk, case: texts.staff_phone.format(
                 number=case.number, phone=desk.reveal_phone(case) or texts.masked_none)

@@ -63,8 +63,11 @@ def file_new_case(services: Services, session: Session, new: NewCase, now: datet
     cipher = services.cipher
     classification = services.classify(new.problem)
     urgent = new.danger or classification.urgency.urgent
-    urgency = taxonomy.urgency.urgent if urgent else taxonomy.urgency.normal
-    promise = taxonomy.promise[urgency]
+    # possibly urgent (待确认紧急): staff confirm or clear it; its deadlines run as for urgent meanwhile
+    possible = not urgent and classification.urgency.possible
+    levels = taxonomy.urgency
+    urgency = levels.urgent if urgent else levels.possible if possible else levels.normal
+    promise = taxonomy.promise.get(urgency) or taxonomy.promise[levels.urgent]
     number = cases.next_case_number(session, services.settings.case_prefix, services.local(now).date())
     chosen = new.category is not None
     category = new.category if chosen else classification.category.name
@@ -98,7 +101,7 @@ def file_new_case(services: Services, session: Session, new: NewCase, now: datet
               data=new.event_data)
     # before the card, so the card shows the case's group
     similar.index_case(session, services, case_id, district=new.district, problem=new.problem, created_at=now)
-    staff_notices.announce_case(session, services, case_id, now, urgent=urgent)
+    staff_notices.announce_case(session, services, case_id, now, urgent=urgent or possible)
     # after the card, so the photos received before filing reply to it
     attachments.attach(session, services, new.attachments, case_id=case_id, channel=new.channel,
                        user_key=new.user_key, now=now)

@@ -21,7 +21,7 @@ from classifier.similarity import Features
 from handlers.cases.states import OPEN, Status
 from handlers.services import Services
 from storage import similar as index
-from storage.encryption import redact_phones
+from storage.encryption import redact_identifiers
 from storage.models import Case
 
 RECENTLY_CLOSED = timedelta(days=7)
@@ -68,8 +68,8 @@ def find(session: Session, services: Services, features: Features, *, district: 
 def index_case(session: Session, services: Services, case_id: int, *, district: str | None, problem: str,
                created_at: datetime) -> int:
     """Put a case into the index, in the group of its most similar live case; returns the group id."""
-    # phone numbers are no terms: they would match nobody and should be kept nowhere else
-    features = services.similarity.features(redact_phones(problem))
+    # identifiers (phones, ID and card numbers) are no terms: they match nobody and are kept nowhere else
+    features = services.similarity.features(redact_identifiers(problem))
     matches = find(session, services, features, district=district, now=created_at, exclude=case_id)
     group_id = matches[0].group_id if matches else case_id
     model = services.similarity

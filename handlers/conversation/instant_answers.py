@@ -25,6 +25,7 @@ from config.knowledge import Entry
 from handlers.conversation import intake
 from handlers.conversation.turn import Turn
 from handlers.conversation.validators import Reject, meaningful_length
+from handlers.knowledge_base import live_matcher
 from handlers.reports import instant_answers as uses
 
 FOLLOW_UP = "faq_follow_up"
@@ -39,13 +40,13 @@ STATEMENT_MAX = 12
 def answer_if_known(turn: Turn, text: str, classification: Classification | None) -> bool:
     """Answer `text` from the knowledge base when that is what the citizen needs; True when answered
     (the conversation then waits at the follow-up question)."""
-    matcher = turn.services.faq
+    matcher = live_matcher(turn.session, turn.services)
     if matcher is None:
         return False
     match = matcher.match(text)
-    urgent = classification is not None and (
-        bool(classification.urgency.danger) or classification.urgency.level != turn.taxonomy.urgency.normal
-    )
+    # 紧急 or danger advice; 待确认紧急 (possibly urgent, for staff to confirm on a case) does not keep a
+    # published answer from a question, and the citizen can still go on to the intake from it
+    urgent = classification is not None and (classification.urgency.urgent or bool(classification.urgency.danger))
     # a longer message that asks nothing tells the citizen's own situation: that is a case to file
     question = looks_like_question(text) or meaningful_length(text) <= STATEMENT_MAX
     if match.entry is None or urgent or not question:

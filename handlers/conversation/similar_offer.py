@@ -6,7 +6,8 @@ at the same named place with high confidence (the model's `offer_threshold`) is 
 case's group, through its representative (the oldest open case): "1 关注该求助的办理进展（不再单独登记）/
 2 仍然单独提交". Following puts the citizen on the representative's followers (they get its every update,
 result and revisit), records their words on its timeline and tells staff how many now follow it; 2 goes on
-to the summary as before. Never offered for an urgent problem (it must be filed and alerted at once), nor
+to the summary as before. Never offered for an urgent problem, nor a possibly urgent one (it must be filed
+and alerted at once), nor
 across districts, nor twice in one form.
 """
 
@@ -33,7 +34,7 @@ def offer(turn: Turn) -> bool:
     if slots.get(DECLINED) or slots.get("danger") or not slots.get("district"):
         return False
     services = turn.services
-    if services.classify(slots["problem"]).urgency.urgent:
+    if services.classify(slots["problem"]).urgency.flagged:
         return False
     model = services.similarity
     features = model.features(slots["problem"])
