@@ -3,6 +3,10 @@
 On SQLite a message's transaction runs on the event loop's own thread: SQLite lets one writer in at a
 time anyway, a message takes about a millisecond, and handing each one to a thread costs more than that
 (the two threads pass the GIL back and forth on every SQLite call; measured: about half the throughput).
+But only when the write lock is free: the attempt is impatient (storage.database.Database.impatient), and
+while another process holds the lock (a `yibang` command, a sweep in another process, a backup) the
+message waits for it on the writer thread instead, so the event loop — every other answer, /healthz, the
+WeChat 5-second budget — never waits for someone else's transaction.
 On PostgreSQL the transactions wait on the network, so they run on the database's pool of writer
 threads, one per pooled connection, and the event loop stays free (the WeChat 5-second budget relies
 on that).
@@ -11,10 +15,14 @@ on that).
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from typing import TypeVar
 
 from handlers.services import Services
+from storage.database import WriterBusy
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -23,7 +31,11 @@ async def on_writer_thread(services: Services, work: Callable[..., T], *args: ob
     """`work(*args)` where this database's message transactions run (see the module docstring)."""
     database = services.db
     if database.inline_writes:
-        return work(*args)
+        try:
+            with database.impatient():
+                return work(*args)
+        except WriterBusy:
+            log.info("SQLite's write lock is held elsewhere: this message waits for it off the event loop")
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(database.writers, work, *args)
 
@@ -32,10 +44,16 @@ async def within_budget(
     services: Services, budget: float, work: Callable[..., T], *args: object
 ) -> T | asyncio.Future[T]:
     """`work(*args)` where `on_writer_thread` runs it: its result if it comes within `budget` seconds,
-    otherwise the future still running (whoever waits for it answers later). Inline work always comes:
-    it is done before anything else could happen."""
-    if services.db.inline_writes:
-        return work(*args)
-    running = asyncio.ensure_future(on_writer_thread(services, work, *args))
+    otherwise the future still running (whoever waits for it answers later). Inline work comes at once,
+    unless the write lock is held elsewhere: then it waits on the writer thread like PostgreSQL's."""
+    database = services.db
+    if database.inline_writes:
+        try:
+            with database.impatient():
+                return work(*args)
+        except WriterBusy:
+            log.info("SQLite's write lock is held elsewhere: this message waits for it off the event loop")
+    loop = asyncio.get_running_loop()
+    running = asyncio.ensure_future(loop.run_in_executor(database.writers, work, *args))
     done, _ = await asyncio.wait({running}, timeout=budget)
     return running.result() if running in done else running
