@@ -226,6 +226,30 @@ class ConsoleTexts(BaseModel):
     done: str
     already_done: str
     no_actions: str
+    # the dashboard (统计)
+    dashboard_title: str
+    dashboard_today: str
+    dashboard_range: str
+    dashboard_show: str
+    figure_intake: str
+    figure_urgent: str
+    figure_closed: str
+    figure_open: str
+    figure_overdue_now: str
+    by_category: str
+    by_district: str
+    promises: str
+    promise_contact: str
+    promise_resolve: str
+    promise_feedback: str
+    promise_cleared: str
+    rate: str
+    rate_none: str
+    satisfaction: str
+    satisfaction_none: str
+    chart_alt: str
+    dashboard_export: str
+    nav_department_note: str
 
 
 class Texts(BaseModel):
@@ -330,8 +354,18 @@ class Texts(BaseModel):
     # staff
     staff_card: str
     staff_card_urgent_line: str
+    # the classifier is unsure: the citizen picks among the likeliest categories (one tap or one digit)
+    ask_category_choice: str
+    # the timeline's line for that choice: {chosen} {guess}
+    event_category_chosen: str
+    # a possibly urgent case (待确认紧急), until staff confirm or clear it
+    staff_card_possible_line: str
     staff_card_reasons: str
+    # {numbers} {reasons} {minutes} {channel} {chat} {district} {triggers} {name} {phone} {case} {problem}
     staff_danger_alert: str
+    staff_button_danger_contacted: str
+    staff_danger_contacted: str
+    staff_danger_unknown: str
     staff_supplement: str
     # the caption of a case's photos and files in the staff channels; the timeline line when they are
     # taken out of the system (`yibang case files`)
@@ -515,6 +549,10 @@ class Texts(BaseModel):
     staff_button_reject: str
     staff_button_reopen: str
     staff_button_phone: str
+    staff_button_urgent_yes: str
+    staff_button_urgent_no: str
+    # a possibly urgent case nobody confirmed or cleared in time: {number} {category} {district} {minutes} {problem}
+    staff_possible_unconfirmed: str
     staff_button_more: str
     staff_button_previous: str
     staff_button_back: str

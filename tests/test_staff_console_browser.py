@@ -27,11 +27,17 @@ def status_of(services, number: str) -> str:
         return session.query(Case).filter(Case.number == number).one().status
 
 
+def press(page, button: str) -> None:
+    """Press a form's button and wait for the page it leads to (the step is done by then)."""
+    with page.expect_navigation():
+        page.get_by_role("button", name=button).click()
+
+
 def log_in(page, url: str, username: str, password: str = PASSWORD) -> None:
     page.goto(f"{url}/staff/")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
+    press(page, "登录")
 
 
 def test_a_shift_leader_works_the_urgent_case_from_the_queue(services, chromium, live_console, screenshots,
@@ -55,28 +61,35 @@ def test_a_shift_leader_works_the_urgent_case_from_the_queue(services, chromium,
     assert "紧急" in rows.nth(0).inner_text() and ordinary in rows.nth(1).inner_text()
     page.screenshot(path=screenshots / "queue-desktop.png", full_page=True)
 
-    page.get_by_role("link", name=urgent).click()
+    with page.expect_navigation():
+        page.get_by_role("link", name=urgent).click()
     assert page.url.endswith(f"/staff/cases/{urgent}")
     assert "139****5678" in page.inner_text("body") and "13912345678" not in page.content()
     page.screenshot(path=screenshots / "case-desktop.png", full_page=True)
 
-    page.get_by_role("button", name="已联系").click()
+    press(page, "已联系")
     page.select_option("select[name=department]", HEALTH)
-    page.get_by_role("button", name="交办").click()
+    press(page, "交办")
     assert page.get_by_role("status").inner_text().endswith("交办。") or "交办" in page.get_by_role("status").inner_text()
     assert status_of(services, urgent) == "assigned"
     page.get_by_label("回复").fill("已联系社区，今晚安排车辆送医")
-    page.get_by_role("button", name="回复").click()
+    press(page, "回复")
     assert status_of(services, urgent) == "in_progress"
     page.get_by_label("办结").fill("社区已安排专车送医透析")
-    page.get_by_role("button", name="办结").click()
+    press(page, "办结")
     assert status_of(services, urgent) == "resolved"
     timeline = page.locator("ol.timeline").inner_text()
     assert "王主任" in timeline and "社区已安排专车送医透析" in timeline
     page.screenshot(path=screenshots / "case-resolved-desktop.png", full_page=True)
 
-    page.get_by_role("button", name="查看电话").click()
+    press(page, "查看电话")
     assert "完整电话：13912345678" in page.inner_text("body")
+
+    with page.expect_navigation():
+        page.get_by_role("link", name="统计").click()
+    assert "1-3-7-1-0" in page.inner_text("body")
+    page.wait_for_load_state("networkidle")  # the charts are drawn
+    page.screenshot(path=screenshots / "dashboard-desktop.png", full_page=True)
 
     phone = chromium.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True,
                                  device_scale_factor=2)
@@ -118,7 +131,7 @@ def test_a_department_account_sees_its_own_case_alone(services, chromium, live_c
     page.goto(f"{live_console}/staff/cases/{ours}")
     assert page.get_by_role("button", name="交办").count() == 0
     page.get_by_label("办结").fill("已送菜上门")
-    page.get_by_role("button", name="办结").click()
+    press(page, "办结")
     assert status_of(services, ours) == "resolved" and status_of(services, theirs) == "received"
     page.close()
 
@@ -175,7 +188,7 @@ def test_an_idle_session_sends_the_browser_back_to_the_login(services, chromium,
     page.goto(f"{live_console}/staff/cases/{number}")
     clock.advance(minutes=31)
     page.get_by_label("回复").fill("稍后联系")
-    page.get_by_role("button", name="回复").click()
+    press(page, "回复")
     assert "/staff/login" in page.url and "登录已过期" in page.inner_text("body")
     page.screenshot(path=screenshots / "expired-desktop.png")
     log_in(page, live_console, "wang")

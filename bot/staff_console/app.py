@@ -16,6 +16,7 @@ from starlette.staticfiles import StaticFiles
 
 from bot.staff_console import guard
 from bot.staff_console.cases import CasePages
+from bot.staff_console.dashboard import DashboardPages
 from bot.staff_console.knowledge import KnowledgePages
 from bot.staff_console.render import HERE, Pages
 from handlers.console.accounts import ConsoleAccount, current_account, log_in, log_out
@@ -48,6 +49,7 @@ class Console:
             Route(f"{PREFIX}/logout", self.signed_in(self.logout), methods=["POST"]),
             *CasePages(self.services, self.pages, self.signed_in).routes(),
             *KnowledgePages(self).routes(),
+            *DashboardPages(self).routes(),
             Mount(f"{PREFIX}/static", StaticFiles(directory=HERE / "static"), name="staff-static"),
         ]
 
