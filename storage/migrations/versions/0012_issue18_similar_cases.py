@@ -1,7 +1,7 @@
 """similar cases: each case's terms and group, and the inverted index of its rare terms by district
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-05
 
 Cases filed before this revision are not in the index; `yibang case reindex-similar` adds them (a migration
@@ -11,8 +11,8 @@ holds no tokenizer).
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
