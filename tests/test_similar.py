@@ -127,8 +127,9 @@ def test_merge_similar_without_a_group_is_refused(services):
 def test_case_similar_and_merge_similar_from_the_command_line(env):  # noqa: F811 (the fixture imported)
     numbers = []
     for index, text in enumerate(HEATING):
-        # the later ones are offered to follow the first (2: file separately), then confirmed (1)
-        answers = ["1"] if index == 0 else ["2", "1"]
+        # the later ones are offered to follow the first (2: file separately), then confirmed (1); a category
+        # the classifier is unsure of is asked for (其他)
+        answers = (["1"] if index == 0 else ["2", "1"]) + ["其他"]
         dialogue = "\n".join(["我要求助", "王女士", f"1380000{index:04d}", "金水", text, *answers, ""]) + "\n"
         chat = run(["console", "--user", f"cli{index}"], env, dialogue)
         assert chat.returncode == 0, chat.stderr
