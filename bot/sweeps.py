@@ -25,6 +25,7 @@ from bot.scheduler import JobBody, PeriodicJob
 from config.texts import Texts
 from handlers.replay import forget_expired
 from handlers.services import Services
+from handlers.staff.danger_alerts import sweep_danger_alerts
 from handlers.timers import daily_report
 from handlers.timers.dead_letters import sweep_dead_letters
 from handlers.timers.deadlines import sweep_deadlines
@@ -86,6 +87,7 @@ def run_sweeps(services: Services, now: datetime) -> dict[str, Any]:
         "deadlines": _plain(sweep_deadlines(services, now)),
         "department_deadlines": _plain(sweep_department_deadlines(services, now)),
         "possibly_urgent": _plain(sweep_unconfirmed(services, now)),
+        "danger_alerts_repeated": sweep_danger_alerts(services, now),
         "revisits": _plain(sweep_revisits(services, now)),
         "daily_report": send_daily_report(services, now),
         "dead_letters": sweep_dead_letters(services, now),
@@ -110,6 +112,8 @@ def sweep_jobs(services: Services) -> list[PeriodicJob]:
                     IntervalTrigger(seconds=SWEEP_EVERY.total_seconds()), start_now=True),
         PeriodicJob("department-deadline-sweep",
                     _job(services, "department-deadline-sweep", sweep_department_deadlines),
+                    IntervalTrigger(seconds=SWEEP_EVERY.total_seconds()), start_now=True),
+        PeriodicJob("danger-alert-sweep", _job(services, "danger-alert-sweep", sweep_danger_alerts),
                     IntervalTrigger(seconds=SWEEP_EVERY.total_seconds()), start_now=True),
         PeriodicJob("urgency-confirm-sweep", _job(services, "urgency-confirm-sweep", sweep_unconfirmed),
                     IntervalTrigger(seconds=SWEEP_EVERY.total_seconds()), start_now=True),

@@ -93,6 +93,9 @@ class CategoryThresholds(_Strict):
     # The best category's confidence (its share of the scores, or its probability in linear scoring).
     min_confidence: float = Field(0.0, ge=0.0, le=1.0)
     fallback: str = "其他"
+    # Below this confidence (or when the fallback was used) the citizen is asked, once, to choose among the
+    # likeliest categories before the case is filed (handlers/conversation/category_choice.py); 0: never.
+    ask_below: float = Field(0.0, ge=0.0, le=1.0)
 
 
 class UrgencyRule(_Strict):
@@ -154,6 +157,8 @@ class Urgency(_Strict):
     possible: str = "待确认紧急"
     # Staff are told again when a possibly urgent case is neither confirmed nor cleared within this.
     confirm_within: Duration = timedelta(minutes=15)
+    # A danger alert (120/110/119) is repeated to staff this often until someone presses 已联系.
+    danger_contact_within: Duration = timedelta(minutes=10)
     # Sum of the weights of the fired rules needed for 紧急.
     threshold: float = 1.0
     # Words that cancel a rule when they come just before its word (没有发烧, 未见红).

@@ -127,7 +127,7 @@ def test_the_locked_test_figures_hold(name):
 
 FLOORS = {
     "zhengzhou-2022": {"top1": 0.87, "uncovered": 0.02},
-    "gov-12345": {"top1": 0.87, "uncovered": 0.06},
+    "gov-12345": {"top1": 0.87, "uncovered": 0.05},
 }
 
 

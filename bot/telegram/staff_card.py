@@ -29,6 +29,7 @@ DEPARTMENT = "dept"  # 交办 to one; argument: its place in the taxonomy's list
 CARD = "card"  # back from the departments to the card's buttons
 URGENT_YES = "urgent_yes"  # 确认紧急: a possibly urgent case is urgent
 URGENT_NO = "urgent_no"  # 不紧急: it is not
+DANGER = "danger"  # 已联系 under a danger alert; the "number" is the alert's id
 
 ACTIONS_PER_ROW = 4
 DEPARTMENTS_PER_PAGE = 6
@@ -68,6 +69,12 @@ def parse_press(data: str | None) -> Press | None:
     # ASCII digits only: "²" and "٣" are digits to str.isdigit(), and int() refuses the first.
     argument = parts[3]
     return Press(parts[1], parts[2], int(argument)) if argument.isascii() and argument.isdigit() else None
+
+
+def danger_keyboard(texts: Texts, alert_id: int) -> InlineKeyboardMarkup:
+    """已联系 under a danger alert: pressed, the alert is no longer repeated."""
+    return InlineKeyboardMarkup([[InlineKeyboardButton(texts.staff_button_danger_contacted,
+                                                       callback_data=callback_data(DANGER, str(alert_id)))]])
 
 
 def card_keyboard(texts: Texts, card: StaffCard) -> InlineKeyboardMarkup | None:
