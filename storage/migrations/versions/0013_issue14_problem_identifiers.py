@@ -1,7 +1,7 @@
 """identifiers out of the problem text: the words as written, sealed, beside the masked ones
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-05
 
 ID, bank card and phone numbers a citizen types into the problem are masked in `cases.problem` from now on;
@@ -12,8 +12,8 @@ the words as written go into `cases.problem_enc`, encrypted like the name and th
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
-down_revision = "0011"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
