@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from config.errors import ConfigError
+from config.intake import Intake
 from config.texts import Texts
 
 # libyaml's loader when PyYAML was built with it: a learned taxonomy holds tens of thousands of weights,
@@ -245,6 +246,8 @@ class Taxonomy(_Strict):
     services: dict[str, Service] = Field(default_factory=dict)
     promise: dict[str, Promise]
     dialogue: Dialogue = Dialogue()
+    # the intake's reading rules: addresses, the person in need, what a name never holds (config/intake.py)
+    intake: Intake = Intake()
     revisit: Revisit = Revisit()
     commands: Commands
     statuses: StatusLabels
@@ -275,6 +278,9 @@ class Taxonomy(_Strict):
             codes = [service.code for service in self.services.values()]
             if len(set(codes)) != len(codes):
                 raise ValueError("services: a service code appears twice")
+        for cat in self.intake.place_categories:
+            if cat not in names:
+                raise ValueError(f"intake.place_categories: unknown category '{cat}'")
         for level in (self.urgency.urgent, self.urgency.normal):
             if level not in self.promise:
                 raise ValueError(f"promise: no deadlines for urgency '{level}'")

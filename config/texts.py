@@ -68,12 +68,16 @@ class Texts(BaseModel):
     ask_phone: str
     ask_district: str
     ask_problem: str
+    ask_for_whom: str
+    ask_address: str
     share_contact_button: str
     district_prefilled: str
     # intake: reasons to ask again
     bad_name_empty: str
     bad_name_long: str
     bad_name_digits: str
+    bad_name_sentence: str
+    bad_address: str
     bad_phone_length: str
     bad_phone_format: str
     bad_phone_not_own: str
@@ -81,6 +85,12 @@ class Texts(BaseModel):
     bad_problem_short: str
     bad_problem_long: str
     unknown_choice: str
+    # intake: what else a message told ("已记下：电话"), a problem told at another question
+    noted: str
+    problem_added: str
+    choice_for_self: str
+    choice_for_other: str
+    choice_skip: str
     # intake: navigation
     confirm_summary: str
     choice_confirm: str
@@ -91,6 +101,15 @@ class Texts(BaseModel):
     field_phone: str
     field_district: str
     field_problem: str
+    field_for_whom: str
+    field_address: str
+    field_phone2: str
+    # the summary's and the staff card's lines for what only some requests have (each ends in a newline)
+    summary_person: str
+    summary_address: str
+    summary_phone2: str
+    person_age: str
+    person_separator: str
     back_at_start: str
     cancelled: str
     nothing_to_cancel: str

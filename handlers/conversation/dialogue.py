@@ -16,7 +16,7 @@ from handlers.conversation import media as files
 from handlers.conversation.filing import file_case
 from handlers.conversation.intents import Command, Intent, is_greeting, recognise
 from handlers.conversation.turn import IDLE, Turn
-from handlers.conversation.validators import Reject, clean_text, meaningful_length, parse_problem
+from handlers.conversation.validators import Reject, clean_text, meaningful_length
 from handlers.messages import IncomingKind
 from handlers.wording import match_choice
 
@@ -183,24 +183,7 @@ def _idle_reprompt(turn: Turn) -> None:
 
 
 def _slot_text(turn: Turn, text: str) -> None:
-    slot = intake.SLOTS[turn.step]
-    if slot.name != "problem" and not turn.slots.get("problem") and _is_emergency_story(turn, text):
-        # Someone answers "name?" with "my wife's waters broke": that is the problem, and it is urgent.
-        intake.set_value(turn, "problem", clean_text(text))
-        intake.ask_slot(turn, slot)
-        return
-    intake.fill(turn, slot, text)
-
-
-def _is_emergency_story(turn: Turn, text: str) -> bool:
-    dialogue = turn.taxonomy.dialogue
-    letters = sum(1 for ch in text if ch.isalpha())
-    # A name, a phone or a district is shorter than any story; only a story is worth classifying here.
-    if letters < dialogue.problem_min or isinstance(
-        parse_problem(text, dialogue.problem_min, dialogue.problem_max), Reject
-    ):
-        return False
-    return bool(turn.services.classify(text).urgency.danger)
+    intake.answer(turn, intake.SLOTS[turn.step], text)
 
 
 def _slot_choice(turn: Turn, index: int) -> None:

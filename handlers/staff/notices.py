@@ -6,12 +6,13 @@ The card itself is rendered when it is sent (`render_card`), so it shows the cas
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from handlers.cases.actions import allowed_actions
+from handlers.cases.details import CaseDetails, detail_lines
 from handlers.cases.states import Status
 from handlers.cases.timeline import CITIZEN, SYSTEM
 from handlers.delivery import payloads
@@ -64,6 +65,7 @@ def render_card(services: Services, case: Case) -> str:
         district=case.district or texts.masked_none,
         name=mask_name(cipher.decrypt(case.name_enc)) or texts.masked_none,
         phone=mask_phone(cipher.decrypt(case.phone_enc)) or texts.masked_none,
+        details=detail_lines(taxonomy, staff_details(services, case)),
         problem=redact_phones(case.problem),
         contact_due=when(case.contact_due),
         resolve_due=when(case.resolve_due),
@@ -80,6 +82,12 @@ def render_card(services: Services, case: Case) -> str:
             at=when(last.at) if last else "",
         )
     return card
+
+
+def staff_details(services: Services, case: Case) -> CaseDetails:
+    """The case's details as staff see them on a card: the second number masked like the first."""
+    details = CaseDetails.unseal(services.cipher, case.details_enc)
+    return replace(details, phone2=mask_phone(details.phone2) or None)
 
 
 def _last_step(case: Case) -> CaseEvent | None:
