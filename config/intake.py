@@ -53,6 +53,8 @@ class PersonInNeed(_Strict):
 class Intake(_Strict):
     # words a name never holds; a text with one of them is a sentence (小区封控家里没菜了), not a name
     sentence_words: list[str] = Field(default_factory=list)
+    # titles of a form of address (女士, 先生): "张女士，13912345678，…" gives the name with the problem
+    name_titles: list[str] = Field(default_factory=list)
     # the address is asked only for problems that need a place: these categories, or these words
     place_categories: list[str] = Field(default_factory=list)
     place_words: list[str] = Field(default_factory=list)

@@ -70,6 +70,9 @@ class Texts(BaseModel):
     ask_problem: str
     ask_for_whom: str
     ask_address: str
+    # one question for two missing slots: name and phone, district and address
+    ask_name_phone: str
+    ask_address_district: str
     share_contact_button: str
     district_prefilled: str
     # intake: reasons to ask again
@@ -122,6 +125,13 @@ class Texts(BaseModel):
     filed: str
     filed_urgent: str
     category_unsure: str
+    # 修改 编号: the citizen corrects a filed case's phone, address or district
+    choice_correct: str
+    ask_correct_which: str
+    correct_done: str
+    correct_not_open: str
+    event_corrected: str
+    staff_corrected: str
     # danger to life: said first, before anything else
     emergency_120: str
     emergency_110: str

@@ -166,6 +166,7 @@ def test_a_citizen_filling_a_form_is_asked_after_it_not_in_the_middle(citizen, s
     number = resolved_case(citizen, services)
     services.clock.set(at("2022-01-10 12:25"))
     citizen.says("我要求助")
+    citizen.says("想问下现在高铁能不能正常出行")
     citizen.says("2")  # 重新填写: a new contact; the form now asks for a name
     assert step_of(services, citizen) == "name"
 

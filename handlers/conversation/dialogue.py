@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from handlers.conversation import danger, intake, progress, revisit_answers, supplement
+from handlers.conversation import correction, danger, intake, progress, revisit_answers, supplement
 from handlers.conversation import media as files
 from handlers.conversation.filing import file_case
 from handlers.conversation.intents import Command, Intent, is_greeting, recognise
@@ -103,6 +103,10 @@ def _on_command(turn: Turn, command: Command) -> None:
         else:
             turn.go(IDLE)
             turn.say("nothing_to_cancel")
+    elif intent is Intent.BACK and command.argument:
+        # 修改 编号: correct a filed case's phone, address or district
+        if not correction.start(turn, command.argument):
+            _reprompt(turn)
     elif intent is Intent.BACK:
         if intake.in_intake(turn.step):
             intake.back(turn)
@@ -202,8 +206,9 @@ def _unknown_choice(reprompt: Callable[[Turn], None]) -> Callable[[Turn, str], N
 
 def _confirm_choice(turn: Turn, index: int) -> None:
     if index == 0:
-        file_case(turn)
+        number = file_case(turn)
         turn.reset()
+        correction.offer_after_filing(turn, number)
     elif index == 1:
         turn.go(intake.EDIT_WHICH)
         turn.ask(turn.texts.ask_edit_which, intake.edit_choices(turn))
@@ -220,6 +225,11 @@ def _affirm_deny(first_for_deny: int) -> Callable[[Turn], dict[str, int]]:
         return mapping
 
     return synonyms
+
+
+def _back_words(turn: Turn) -> dict[str, int]:
+    """修改 just after filing means correcting what was filed."""
+    return {word.lower(): 0 for word in turn.taxonomy.commands.back}
 
 
 def _affirm_only(turn: Turn) -> dict[str, int]:
@@ -357,6 +367,27 @@ register(
         choices=supplement.choices,
         on_choice=supplement.choose,
     ),
+)
+
+# after filing, and 修改 编号: correcting a filed case's phone, address or district
+register(
+    correction.FILED,
+    Step(on_text=_free_text, reprompt=correction.filed_reprompt, choices=correction.filed_choices,
+         on_choice=correction.from_filed, synonyms=_back_words),
+)
+register(
+    correction.CORRECT_WHICH,
+    Step(
+        on_text=_unknown_choice(correction.reprompt),
+        reprompt=correction.reprompt,
+        choices=correction.which_choices,
+        on_choice=correction.choose,
+    ),
+)
+register(
+    correction.CORRECT_VALUE,
+    Step(on_text=correction.given, reprompt=correction.reprompt, choices=correction.value_choices,
+         on_choice=correction.choose_value),
 )
 
 # 回访: the revisit sweep asks; the answers are handled here, each a step waiting as long as a revisit does

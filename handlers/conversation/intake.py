@@ -137,16 +137,19 @@ class Slot:
     needed: Callable[[Turn], bool] | None = None
     # an empty answer (跳过) counts as answered
     optional: bool = False
+    # (other slot, question): while that slot is missing too, this question asks for both in one answer
+    # ("称呼和电话", "区县和小区"); whatever the answer carries of the other slot fills it
+    ask_with: tuple[tuple[str, str], ...] = ()
 
 
 INTAKE: tuple[Slot, ...] = (
     Slot("problem", ask="ask_problem", label="field_problem", parse=_parse_problem),
     Slot("for_whom", ask="ask_for_whom", label="field_for_whom", parse=_parse_for_whom, choices=_for_whom_choices,
          needed=_names_someone_else),
-    Slot("name", ask="ask_name", label="field_name", parse=_parse_name),
+    Slot("name", ask="ask_name", label="field_name", parse=_parse_name, ask_with=(("phone", "ask_name_phone"),)),
     Slot("phone", ask="ask_phone", label="field_phone", parse=_parse_phone, request_contact=True),
     Slot("address", ask="ask_address", label="field_address", parse=_parse_address, choices=_skip_choices,
-         needed=_needs_place, optional=True),
+         needed=_needs_place, optional=True, ask_with=(("district", "ask_address_district"),)),
     Slot("district", ask="ask_district", label="field_district", parse=_parse_district, choices=_district_choices),
 )
 SLOTS = {slot.name: slot for slot in INTAKE}
@@ -247,7 +250,9 @@ def advance(turn: Turn) -> None:
 def ask_slot(turn: Turn, slot: Slot) -> None:
     params = {"min": turn.taxonomy.dialogue.problem_min} if slot.name == "problem" else {}
     choices = slot.choices(turn) if slot.choices else ()
-    turn.ask(turn.text(slot.ask, **params), choices, request_contact=slot.request_contact)
+    ask = next((key for other, key in slot.ask_with
+                if not turn.slots.get(EDITING) and not is_filled(turn, SLOTS[other])), slot.ask)
+    turn.ask(turn.text(ask, **params), choices, request_contact=slot.request_contact)
 
 
 def answer(turn: Turn, slot: Slot, text: str) -> None:

@@ -19,6 +19,7 @@ from config.taxonomy import Taxonomy
 from handlers.conversation.turn import Turn
 from handlers.conversation.validators import (
     Value,
+    find_name,
     find_phones,
     meaningful_length,
     parse_name,
@@ -29,7 +30,7 @@ from handlers.conversation.validators import (
 PHONE2 = "phone2"
 PLACE = "place"
 # slots' names as `absorb` fills them (the form's slots are in intake.INTAKE)
-PHONE, DISTRICT, ADDRESS = "phone", "district", "address"
+NAME, PHONE, DISTRICT, ADDRESS = "name", "phone", "district", "address"
 
 def address_finder(taxonomy: Taxonomy) -> AddressFinder:
     return address_finder_for(taxonomy.intake.address)
@@ -44,6 +45,7 @@ class Reading:
     """What one message tells, whatever it answered."""
 
     text: str
+    name: str | None
     phones: tuple[str, ...]
     district: str | None
     address: Address | None
@@ -70,7 +72,8 @@ def read(turn: Turn, text: str) -> Reading:
         story = danger or (evidence and sentence)
     else:
         district = turn.services.classifier.find_district(rest) if meaningful_length(rest) >= 2 else None
-    return Reading(text=text, phones=phones, district=district, address=address_finder(taxonomy).find(rest),
+    name = find_name(text, taxonomy.intake.name_titles)
+    return Reading(text=text, name=name, phones=phones, district=district, address=address_finder(taxonomy).find(rest),
                    story=story, danger=danger)
 
 
@@ -79,6 +82,9 @@ def absorb(turn: Turn, reading: Reading, *, skip: str = "") -> list[str]:
     of the slots filled. `skip`: the slot the message answered, already filled by its validator."""
     slots = turn.slots
     filled: list[str] = []
+    if reading.name and not slots.get(NAME) and skip != NAME:
+        slots[NAME] = reading.name
+        filled.append(NAME)
     for phone in reading.phones:
         if phone in (slots.get(PHONE), slots.get(PHONE2)):
             continue

@@ -74,6 +74,21 @@ def parse_name(text: str, max_length: int, sentence_words: Iterable[str] = ()) -
     return Value(name)
 
 
+def find_name(text: str, titles: Iterable[str]) -> str | None:
+    """A form of address the writer gives for themselves inside a longer message: "张女士，139…" at the
+    start, or "我是李先生" / "我叫王阿姨" anywhere. Only with a title (女士, 先生 …): a bare "我是…" is
+    too often something else (我是金水区的)."""
+    alternatives = "|".join(re.escape(title) for title in sorted(titles, key=len, reverse=True))
+    if not alternatives:
+        return None
+    name = rf"([\u4e00-\u9fff]{{1,2}}(?:{alternatives}))"
+    text = one_line(text)
+    match = re.search(rf"(?:^|我(?:叫|是|姓))\s*{name}(?=$|[\s，,。.！!；;：:、\d])", text)
+    # or signed at the end, before the number: "……，王先生 13912345678"
+    match = match or re.search(rf"[\s，,。；;]{name}[\s，,:：]*(?=(?:电话)?[:：]?\s*(?:\+?86)?[01]\d)", text)
+    return match.group(1) if match else None
+
+
 # A mobile number anywhere in a text: 13912345678, 139 1234 5678, 139-1234-5678, +86 139…
 _MOBILE_IN_TEXT = re.compile(r"(?<![\d+])(?:(?:\+|00)?86[\s-]?)?(1[3-9]\d(?:[\s-]?\d){8})(?!\d)")
 # A landline with its area code: 0371-63812345, (0371)63812345, 010 12345678, 037163812345. Area codes
