@@ -55,6 +55,9 @@ class Intake(_Strict):
     sentence_words: list[str] = Field(default_factory=list)
     # titles of a form of address (女士, 先生): "张女士，13912345678，…" gives the name with the problem
     name_titles: list[str] = Field(default_factory=list)
+    # what may stand before a name ("我叫张三", "称呼我李先生") and before a number ("电话：139…")
+    name_leads: list[str] = Field(default_factory=list)
+    phone_words: list[str] = Field(default_factory=list)
     # the address is asked only for problems that need a place: these categories, or these words
     place_categories: list[str] = Field(default_factory=list)
     place_words: list[str] = Field(default_factory=list)

@@ -49,7 +49,7 @@ def test_a_name_is_never_a_sentence_about_a_problem(taxonomy):
     words = taxonomy.intake.sentence_words
     assert parse_name("小区封控家里没菜了", 20, words) == Reject("bad_name_sentence")
     assert parse_name("我们小区封控了，我妈的胰岛素明天就用完了", 20, words) == Reject("bad_name_sentence")
-    assert parse_name("我叫王建国", 20, words) == Value("王建国")
+    assert parse_name("我叫王建国", 20, words, taxonomy.intake.name_leads) == Value("王建国")
     assert parse_name("Zhang 女士", 20, words) == Value("Zhang 女士")
 
 

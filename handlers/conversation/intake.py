@@ -50,7 +50,8 @@ ADDRESS_MAX = 100
 def _parse_name(turn: Turn, text: str) -> Parsed:
     # "张女士 13912345678": the number is read by `reading`, the rest is the name
     rest = without_phones(text) or text
-    return parse_name(rest, turn.taxonomy.dialogue.name_max, turn.taxonomy.intake.sentence_words)
+    rules = turn.taxonomy.intake
+    return parse_name(rest, turn.taxonomy.dialogue.name_max, rules.sentence_words, rules.name_leads)
 
 
 def _parse_phone(turn: Turn, text: str) -> Parsed:

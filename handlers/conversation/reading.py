@@ -68,11 +68,14 @@ def read(turn: Turn, text: str) -> Reading:
         danger = bool(classification.urgency.danger)
         evidence = bool(classification.urgency.reasons or classification.category.matched)
         # sentence-shaped: what a name cannot be (clause punctuation, 了, 封控 …, or too long)
-        sentence = not isinstance(parse_name(rest, dialogue.name_max, taxonomy.intake.sentence_words), Value)
+        sentence = not isinstance(
+            parse_name(rest, dialogue.name_max, taxonomy.intake.sentence_words, taxonomy.intake.name_leads), Value
+        )
         story = danger or (evidence and sentence)
     else:
         district = turn.services.classifier.find_district(rest) if meaningful_length(rest) >= 2 else None
-    name = find_name(text, taxonomy.intake.name_titles)
+    rules = taxonomy.intake
+    name = find_name(text, rules.name_titles, rules.name_leads, rules.phone_words)
     return Reading(text=text, name=name, phones=phones, district=district, address=address_finder(taxonomy).find(rest),
                    story=story, danger=danger)
 

@@ -54,15 +54,21 @@ def meaningful_length(text: str) -> int:
 
 # Names do not hold clause punctuation: "小区封控，家里没菜了" is a sentence.
 _CLAUSE = re.compile(r"[，,。！!？?；;：:]")
-# "我叫张三" / "我姓王" / "称呼我李先生": the name is what follows.
-_NAME_LEAD = re.compile(r"^(?:我(?:叫|是|姓)|叫我|称呼(?:我)?|姓名|名字)[:：\s]*")
 
 
-def parse_name(text: str, max_length: int, sentence_words: Iterable[str] = ()) -> Parsed:
+def _alternation(words: Iterable[str]) -> str:
+    return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+
+
+def parse_name(text: str, max_length: int, sentence_words: Iterable[str] = (), leads: Iterable[str] = ()) -> Parsed:
     """A name or form of address (张女士, 老王, Li). Refuses what is plainly a sentence: clause punctuation
     inside, or a word names do not hold (了, 吗, 封控 … `sentence_words`), so a problem written at the name
-    question is not kept as a name."""
-    name = _NAME_LEAD.sub("", one_line(text)).rstrip("。.!！~～ ")
+    question is not kept as a name. What follows a lead ("我叫张三", `leads`) is the name."""
+    name = one_line(text)
+    lead = _alternation(leads)
+    if lead:
+        name = re.sub(rf"^(?:{lead})[:：\s]*", "", name)
+    name = name.rstrip("。.!！~～ ")
     if not name:
         return Reject("bad_name_empty")
     if _CLAUSE.search(name) or any(word in name for word in sentence_words):
@@ -74,18 +80,21 @@ def parse_name(text: str, max_length: int, sentence_words: Iterable[str] = ()) -
     return Value(name)
 
 
-def find_name(text: str, titles: Iterable[str]) -> str | None:
+def find_name(text: str, titles: Iterable[str], leads: Iterable[str] = (), phone_words: Iterable[str] = ()) -> str | None:
     """A form of address the writer gives for themselves inside a longer message: "张女士，139…" at the
-    start, or "我是李先生" / "我叫王阿姨" anywhere. Only with a title (女士, 先生 …): a bare "我是…" is
-    too often something else (我是金水区的)."""
-    alternatives = "|".join(re.escape(title) for title in sorted(titles, key=len, reverse=True))
-    if not alternatives:
+    start, "我是李先生" after a lead anywhere, or signed before the number ("……，王先生 139…"). Only with a
+    title (女士, 先生 … `titles`): a bare "我是…" is too often something else (我是金水区的)."""
+    title = _alternation(titles)
+    if not title:
         return None
-    name = rf"([\u4e00-\u9fff]{{1,2}}(?:{alternatives}))"
+    name = rf"([\u4e00-\u9fff]{{1,2}}(?:{title}))"
+    lead = _alternation(leads)
+    start = rf"(?:^|{lead})" if lead else "^"
     text = one_line(text)
-    match = re.search(rf"(?:^|我(?:叫|是|姓))\s*{name}(?=$|[\s，,。.！!；;：:、\d])", text)
-    # or signed at the end, before the number: "……，王先生 13912345678"
-    match = match or re.search(rf"[\s，,。；;]{name}[\s，,:：]*(?=(?:电话)?[:：]?\s*(?:\+?86)?[01]\d)", text)
+    match = re.search(rf"{start}\s*{name}(?=$|[\s，,。.！!；;：:、\d])", text)
+    said = _alternation(phone_words)
+    before_number = rf"(?:{said})?[:：]?\s*(?:\+?86)?[01]\d" if said else r"(?:\+?86)?[01]\d"
+    match = match or re.search(rf"[\s，,。；;]{name}[\s，,:：]*(?={before_number})", text)
     return match.group(1) if match else None
 
 
