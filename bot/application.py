@@ -1,8 +1,9 @@
 """The wiring: from settings to the parts that run. Reading this file tells what runs.
 
 - `yibang run`: the whole service in one process — each configured platform, the web app when a platform
-  needs webhooks, and the scheduler; with no platform configured, the terminal chat.
-- `yibang serve`: the web app (webhooks, /healthz) and, unless told otherwise, the scheduler.
+  needs webhooks or a staff console account exists, and the scheduler; with no platform configured, the
+  terminal chat.
+- `yibang serve`: the web app (webhooks, the staff console, /healthz) and, unless told otherwise, the scheduler.
 - `yibang scheduler`: only the scheduler (outbox dispatch and sweeps), beside web workers.
 """
 
@@ -28,15 +29,19 @@ from bot import metrics
 from bot.channel import Channel
 from bot.console import ConsoleChat, prompt_lines
 from bot.dispatcher import Dispatcher, LogSender, Sender
+from bot.email import EmailSender
 from bot.open311 import Open311Channel
 from bot.scheduler import PeriodicJob, build_scheduler
+from bot.staff_console import Console
 from bot.sweeps import sweep_jobs
 from bot.telegram.channel import TelegramChannel
 from bot.watchdog import SchedulerWatchdog
 from bot.webapp import create_web_app
 from bot.wechat import WeChatChannel
 from bot.wecom import WeComChannel
+from bot.wecom.departments import DepartmentRobotSender
 from handlers.attachments.records import FETCHERS
+from handlers.console.accounts import has_accounts
 from handlers.services import Services
 
 log = logging.getLogger(__name__)
@@ -64,9 +69,19 @@ def configured_channels(services: Services, *, leader: bool = True) -> list[Chan
 
 
 def senders(services: Services, channels: list[Channel]) -> list[Sender]:
-    found: list[Sender] = [LogSender(services)]
+    found: list[Sender] = [LogSender(services), *department_senders(services)]
     for channel in channels:
         found.extend(channel.senders())
+    return found
+
+
+def department_senders(services: Services) -> list[Sender]:
+    """Departments' robots (their addresses are data, set with `yibang department set`), and e-mail when an
+    SMTP server is configured; a department's Telegram chat goes with the bot's other messages."""
+    found: list[Sender] = [DepartmentRobotSender(services)]
+    settings = services.settings
+    if settings.smtp_configured and settings.smtp_url is not None and settings.smtp_sender:
+        found.append(EmailSender(services, settings.smtp_url.get_secret_value(), settings.smtp_sender))
     return found
 
 
@@ -94,6 +109,7 @@ def web_app(services: Services, channels: list[Channel], *, with_scheduler: bool
     served when YIBANG_METRICS does not say.
     """
     routes = [route for channel in channels for route in channel.routes()]
+    routes += Console(services).routes()  # the staff console, /staff/
     middleware = []
     if services.settings.metrics_enabled(host or services.settings.host):
         metrics.watch(services)
@@ -215,7 +231,8 @@ def run_service(services: Services) -> None:
     if not any(channel.citizen_facing for channel in channels):
         run_console(services, "local")
         return
-    if any(channel.routes() for channel in channels):
+    # The web app when a platform needs webhooks, or when someone can log in to the staff console.
+    if any(channel.routes() for channel in channels) or has_accounts(services):
         settings = services.settings
         asyncio.run(serve_web(services, channels, settings.host, settings.port, with_scheduler=True))
     else:

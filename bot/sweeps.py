@@ -27,6 +27,7 @@ from handlers.services import Services
 from handlers.timers import daily_report
 from handlers.timers.dead_letters import sweep_dead_letters
 from handlers.timers.deadlines import sweep_deadlines
+from handlers.timers.department_deadlines import sweep_department_deadlines
 from handlers.timers.heartbeat import beat
 from handlers.timers.revisits import sweep_revisits
 
@@ -81,6 +82,7 @@ def run_sweeps(services: Services, now: datetime) -> dict[str, Any]:
     """Every sweep once at `now`: what each did."""
     return {
         "deadlines": _plain(sweep_deadlines(services, now)),
+        "department_deadlines": _plain(sweep_department_deadlines(services, now)),
         "revisits": _plain(sweep_revisits(services, now)),
         "daily_report": send_daily_report(services, now),
         "dead_letters": sweep_dead_letters(services, now),
@@ -96,10 +98,14 @@ async def tick(services: Services, dispatcher: Dispatcher) -> dict[str, Any]:
 
 
 def sweep_jobs(services: Services) -> list[PeriodicJob]:
-    """The scheduler's sweeps: deadlines and revisits every minute, the report at the configured time."""
+    """The scheduler's sweeps: deadlines (the staff's and the departments'), revisits and dead letters every
+    minute, the report at the configured time."""
     report_time = services.settings.report_time
     return [
         PeriodicJob("deadline-sweep", _job(services, "deadline-sweep", sweep_deadlines),
+                    IntervalTrigger(seconds=SWEEP_EVERY.total_seconds()), start_now=True),
+        PeriodicJob("department-deadline-sweep",
+                    _job(services, "department-deadline-sweep", sweep_department_deadlines),
                     IntervalTrigger(seconds=SWEEP_EVERY.total_seconds()), start_now=True),
         PeriodicJob("revisit-sweep", _job(services, "revisit-sweep", sweep_revisits),
                     IntervalTrigger(seconds=SWEEP_EVERY.total_seconds()), start_now=True),

@@ -16,10 +16,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from config.errors import ConfigError
 
 DEFAULT_TAXONOMY = Path(__file__).parent / "taxonomy" / "zhengzhou-2022.yaml"
+DEFAULT_KNOWLEDGE_BASE = Path(__file__).parent / "knowledge" / "zhengzhou-2022.yaml"
 # Telegram's rule for setWebhook's secret_token: 1-256 characters A-Z, a-z, 0-9, _ and -.
 _WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 # Addresses only this machine can reach: what "listens on loopback alone" means for YIBANG_METRICS.
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+SMTP_SCHEMES = ("smtp", "smtps", "smtp+plain")
 
 
 class Settings(BaseSettings):
@@ -35,6 +37,8 @@ class Settings(BaseSettings):
     # Earlier keys, still accepted for decryption after a rotation (comma separated, newest first).
     old_secret_keys: SecretStr | None = None
     taxonomy: Path = DEFAULT_TAXONOMY
+    # The instant answers' knowledge base (config/knowledge.py); an empty variable keeps the default.
+    knowledge_base: Path = DEFAULT_KNOWLEDGE_BASE
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
     timezone: str = "Asia/Shanghai"
@@ -93,12 +97,23 @@ class Settings(BaseSettings):
 
     wecom_webhook_url: SecretStr | None = None
 
+    # E-mail to departments whose contact point is an address: the SMTP server
+    # (smtp://user:password@host:587 with STARTTLS, smtps://…:465, smtp+plain://host:25 without TLS) and the
+    # sender's address.
+    smtp_url: SecretStr | None = None
+    smtp_sender: str | None = Field(None, validate_default=True)
+
     # Staff allowed to act besides members of the staff chat: "telegram:123,telegram:456" (a bare id means
     # Telegram). Supervisors may also reveal full phone numbers and export with phones.
     staff_handlers: str = ""
     staff_supervisors: str = ""
     # How long a prompt in the staff group (回复, 办结, 合并 …) waits for the staff member's reply.
     staff_prompt_minutes: int = Field(10, ge=1)
+    # The staff console (/staff/): a login ends after this many minutes without a request; this many
+    # failed logins in a row lock the account for the lockout's minutes.
+    staff_session_idle_minutes: int = Field(30, ge=1)
+    staff_login_attempts: int = Field(5, ge=1)
+    staff_lockout_minutes: int = Field(15, ge=1)
 
     # timers
     # The daily report goes to the staff group at this local time (YIBANG_TIMEZONE), "HH:MM".
@@ -139,6 +154,28 @@ class Settings(BaseSettings):
             raise ValueError("an s3:// URL names its bucket: s3://bucket[/prefix]")
         return value.strip()
 
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        scheme, _, rest = value.get_secret_value().partition("://")
+        if scheme not in SMTP_SCHEMES or not rest.rsplit("@", 1)[-1].split(":", 1)[0]:
+            raise ValueError("must be smtp://[user:password@]host[:port] (STARTTLS), smtps://… (TLS) or "
+                             "smtp+plain://host[:port] (no encryption, for a relay on the same host)")
+        return value
+
+    @field_validator("smtp_sender")
+    @classmethod
+    def _smtp_sender(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            if info.data.get("smtp_url") is not None:
+                raise ValueError("required with YIBANG_SMTP_URL: the address departments' e-mails come from")
+            return None
+        if "@" not in value:
+            raise ValueError("must be an e-mail address (yibang@example.org, or 一帮到底 <yibang@example.org>)")
+        return value
+
     @field_validator("wechat_aes_key")
     @classmethod
     def _encoding_aes_key(cls, value: SecretStr | None) -> SecretStr | None:
@@ -155,8 +192,17 @@ class Settings(BaseSettings):
         return self.wechat_token is not None and bool(self.wechat_app_id)
 
     @property
+    def smtp_configured(self) -> bool:
+        return self.smtp_url is not None and bool(self.smtp_sender)
+
+    @property
     def wecom_configured(self) -> bool:
         return self.wecom_webhook_url is not None
+
+    @property
+    def https(self) -> bool:
+        """Served over HTTPS (YIBANG_PUBLIC_URL says so): the console's cookies are then marked Secure."""
+        return (self.public_url or "").lower().startswith("https://")
 
     def metrics_enabled(self, host: str) -> bool:
         """Whether /metrics is served by a process listening on `host` (see `metrics`)."""

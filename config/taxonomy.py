@@ -182,12 +182,19 @@ class Promise(_Strict):
     feedback: Duration
     # Staff are reminded this long before each deadline; urgent cases are reminded sooner.
     remind_before: Duration = timedelta(minutes=15)
+    # A department a case is handed to (交办) accepts it (签收) within this; unset: 30 minutes for the
+    # urgent level, 2 hours otherwise (Taxonomy.accept_within).
+    accept: Duration | None = None
 
     @model_validator(mode="after")
     def _reminder_before_deadlines(self) -> Promise:
         if not timedelta(0) < self.remind_before < min(self.contact, self.resolve, self.feedback):
             raise ValueError("remind_before must be more than 0 and shorter than every deadline")
         return self
+
+
+DEFAULT_ACCEPT_URGENT = timedelta(minutes=30)
+DEFAULT_ACCEPT = timedelta(hours=2)
 
 
 class Dialogue(_Strict):
@@ -294,6 +301,17 @@ class Taxonomy(_Strict):
     def district_names(self) -> list[str]:
         return [d.name for d in self.districts.items]
 
+    def accept_within(self, urgency: str, urgent: bool) -> timedelta:
+        """How long a department has to accept (签收) a case of this urgency."""
+        promise = self.promise.get(urgency) or self.promise[self.urgency.urgent if urgent else self.urgency.normal]
+        if promise.accept is not None:
+            return promise.accept
+        return DEFAULT_ACCEPT_URGENT if urgent else DEFAULT_ACCEPT
+
+    @property
+    def department_names(self) -> list[str]:
+        return [d.name for d in self.departments]
+
     def departments_for(self, category: str, district: str | None) -> list[str]:
         """Departments in routing order: those taking this category and district first, then the rest."""
 
@@ -305,14 +323,15 @@ class Taxonomy(_Strict):
         return [d.name for d in sorted(self.departments, key=rank)]
 
 
-def _location(loc: tuple[Any, ...], data: Any) -> str:
-    """A readable key path: 'categories[2].keywords' becomes 'categories.寻医买药.keywords'."""
+def yaml_location(loc: tuple[Any, ...], data: Any) -> str:
+    """A readable key path: 'categories[2].keywords' becomes 'categories.寻医买药.keywords' (an item is
+    named by its `name`, else its `id`)."""
     parts: list[str] = []
     node = data
     for part in loc:
         if isinstance(part, int) and isinstance(node, list) and part < len(node):
             item = node[part]
-            label = item.get("name") if isinstance(item, dict) else None
+            label = (item.get("name") or item.get("id")) if isinstance(item, dict) else None
             parts.append(str(label) if label else f"[{part}]")
             node = item
         else:
@@ -321,25 +340,35 @@ def _location(loc: tuple[Any, ...], data: Any) -> str:
     return ".".join(parts)
 
 
-def load_taxonomy(path: Path | str) -> Taxonomy:
-    """Load and check a taxonomy file, or raise ConfigError naming the file, the key and the problem."""
-    path = Path(path)
+def read_yaml_mapping(path: Path, setting: str, keys: str) -> dict[str, Any]:
+    """A YAML file that must hold a mapping, or a ConfigError naming the file (and the setting naming it)."""
     try:
         raw = parse_yaml(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(str(path), ["the file does not exist (YIBANG_TAXONOMY)"]) from None
+        raise ConfigError(str(path), [f"the file does not exist ({setting})"]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(str(path), [f"cannot read the file: {exc}"]) from None
     except yaml.YAMLError as exc:
         raise ConfigError(str(path), [f"not valid YAML: {exc}"]) from None
     if not isinstance(raw, dict):
-        raise ConfigError(str(path), ["the file must hold a mapping of keys (name, categories, …)"])
+        raise ConfigError(str(path), [f"the file must hold a mapping of keys ({keys})"])
+    return raw
+
+
+def validation_problems(exc: ValidationError, raw: Any) -> list[str]:
+    """pydantic's errors as 'key.path: problem' lines an operator can act on."""
+    problems = []
+    for error in exc.errors():
+        key = yaml_location(error["loc"], raw) or "(top level)"
+        problems.append(f"{key}: {error['msg'].removeprefix('Value error, ')}")
+    return problems
+
+
+def load_taxonomy(path: Path | str) -> Taxonomy:
+    """Load and check a taxonomy file, or raise ConfigError naming the file, the key and the problem."""
+    path = Path(path)
+    raw = read_yaml_mapping(path, "YIBANG_TAXONOMY", "name, categories, …")
     try:
         return Taxonomy.model_validate(raw)
     except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            key = _location(error["loc"], raw) or "(top level)"
-            message = error["msg"].removeprefix("Value error, ")
-            problems.append(f"{key}: {message}")
-        raise ConfigError(str(path), problems) from None
+        raise ConfigError(str(path), validation_problems(exc, raw)) from None

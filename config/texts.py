@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
+from config.department_texts import DepartmentTexts
+
 
 class LedgerTexts(BaseModel):
     """The ledger (台账) as Excel: its sheets, its columns' titles (in the order of the columns), its words."""
@@ -50,6 +52,107 @@ class LedgerTexts(BaseModel):
     # the progress bar of `yibang export`, and the timeline line of an export with full phone numbers
     progress: str
     exported_with_phones: str
+
+
+class ConsoleTexts(BaseModel):
+    """The staff web console's words (its buttons reuse the group card's `staff_button_*`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # the frame of every page
+    site: str
+    nav_queue: str
+    nav_dashboard: str
+    logout: str
+    signed_in_as: str
+    role_handler: str
+    role_supervisor: str
+    department_scope: str
+    # logging in and out, refusals
+    login_title: str
+    username: str
+    password: str
+    login_button: str
+    login_failed: str
+    login_locked: str
+    session_expired: str
+    logged_out: str
+    forbidden: str
+    not_found: str
+    back_to_queue: str
+    # the queue
+    queue_title: str
+    queue_count: str
+    queue_empty: str
+    col_number: str
+    col_urgent: str
+    col_category: str
+    col_district: str
+    col_status: str
+    col_department: str
+    col_deadline: str
+    col_received: str
+    urgent_mark: str
+    overdue: str
+    due_in: str
+    span_minutes: str
+    span_hours: str
+    span_days: str
+    deadline_contact: str
+    deadline_resolve: str
+    deadline_feedback: str
+    no_deadline: str
+    filter_status: str
+    filter_category: str
+    filter_district: str
+    filter_department: str
+    filter_urgency: str
+    filter_overdue: str
+    filter_from: str
+    filter_to: str
+    filter_search: str
+    filter_any: str
+    filter_open: str
+    filter_button: str
+    filter_clear: str
+    page_previous: str
+    page_next: str
+    page_of: str
+    refreshed: str
+    export: str
+    # a case's page
+    problem: str
+    supplements: str
+    evidence: str
+    evidence_keywords: str
+    evidence_confidence: str
+    evidence_none: str
+    name: str
+    phone: str
+    district: str
+    category: str
+    urgency: str
+    status: str
+    department: str
+    channel: str
+    received: str
+    result: str
+    merged_into: str
+    timeline: str
+    internal: str
+    deadlines: str
+    deadline_met: str
+    photos: str
+    photo_open: str
+    phone_revealed: str
+    actions: str
+    assign_suggested: str
+    assign_others: str
+    correct: str
+    save: str
+    done: str
+    already_done: str
+    no_actions: str
 
 
 class Texts(BaseModel):
@@ -406,3 +509,7 @@ class Texts(BaseModel):
 
     # the ledger (台账)
     ledger: LedgerTexts
+    # departments: the handover, 签收, 催办, 退回 and their figures
+    departments: DepartmentTexts
+    # the staff web console (/staff/)
+    console: ConsoleTexts

@@ -6,16 +6,20 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from functools import cached_property, lru_cache
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
 from classifier import Classification
 from config import Settings, Taxonomy, load_taxonomy
+from config.knowledge import KnowledgeBase, load_knowledge_base
 from handlers.clock import Clock, SystemClock
 from handlers.observer import NoObserver, Observer
 from storage import Database, FieldCipher
 from storage.encryption import secret_keys
 from storage.media import MediaStore, open_media_store
+
+if TYPE_CHECKING:
+    from classifier.faq import FaqMatcher
 
 VERDICT_CACHE_SIZE = 2048
 
@@ -47,6 +51,8 @@ class Services:
     clock: Clock = field(default_factory=SystemClock)
     # who is told what the handlers do (bot/metrics.py when metrics are on)
     observer: Observer = field(default_factory=NoObserver)
+    # the instant answers' knowledge base, checked at start-up (YIBANG_KNOWLEDGE_BASE); None: no answers
+    knowledge: KnowledgeBase | None = None
 
     def __post_init__(self) -> None:
         # One problem text is read at the problem step, for the summary and at filing; a verdict is
@@ -67,9 +73,19 @@ class Services:
             self.classifier_instance = get_classifier(self.taxonomy)
         return self.classifier_instance
 
+    @cached_property
+    def faq(self) -> FaqMatcher | None:
+        """The instant answers' matcher, built on first use (jieba again: about a second)."""
+        if self.knowledge is None:
+            return None
+        from classifier.faq import matcher_for
+
+        return matcher_for(self.knowledge)
+
     @classmethod
     def from_settings(cls, settings: Settings, *, clock: Clock | None = None, migrate: bool = True) -> Services:
         taxonomy = load_taxonomy(settings.taxonomy)
+        knowledge = load_knowledge_base(settings.knowledge_base)
         db = Database(settings.resolved_database_url(), pool_size=settings.database_pool_size)
         if migrate:
             db.migrate()
@@ -85,6 +101,7 @@ class Services:
             db=db,
             cipher=FieldCipher(secrets),
             clock=clock or SystemClock(),
+            knowledge=knowledge,
         )
 
     @cached_property

@@ -79,6 +79,12 @@ class Case(Base):
     needs_phone_call: Mapped[bool] = mapped_column(Boolean, default=False)
     # where the staff card was posted ({"telegram": "chat:message"}), so it can be edited in place
     staff_messages: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # 交办 to a department (handlers/departments): when it was handed over, by when the department must
+    # accept it (签收), when it did, and how often departments handed it back (退回)
+    assigned_at: Mapped[datetime | None]
+    accept_due: Mapped[datetime | None] = mapped_column(index=True)
+    accepted_at: Mapped[datetime | None]
+    returns: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     events: Mapped[list[CaseEvent]] = relationship(
         back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan"
@@ -249,8 +255,34 @@ class StaffMember(Base):
     # handler | supervisor
     role: Mapped[str] = mapped_column(String(16), default="handler")
     added_at: Mapped[datetime]
+    # Console accounts (channel "web"): the department whose cases alone they see (None: every case),
+    # the argon2 hash of their password, and the lockout after repeated failed logins.
+    department: Mapped[str | None] = mapped_column(String(64))
+    password_hash: Mapped[str | None] = mapped_column(Text)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
 
     __table_args__ = (UniqueConstraint("channel", "user_key", name="uq_staff_member"),)
+
+
+class ConsoleSession(Base):
+    """A staff member logged in to the web console. The cookie holds a random token; only its SHA-256 is
+    kept, so a copy of the database logs nobody in. Ends at logout, after the idle time, or at removal."""
+
+    __tablename__ = "console_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    member_id: Mapped[int] = mapped_column(ForeignKey("staff_members.id", ondelete="CASCADE"), index=True)
+    # carried by every form of this session: a page on another site cannot know it
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+
+    member: Mapped[StaffMember] = relationship()
+
+    __table_args__ = (UniqueConstraint("token_hash", name="uq_console_session_token"),)
 
 
 class SharedValue(Base):
@@ -262,6 +294,29 @@ class SharedValue(Base):
     value: Mapped[str | None] = mapped_column(Text)
     expires_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+
+
+class DepartmentContact(Base):
+    """Where a department is reached (a WeCom robot's webhook, a Telegram chat, an e-mail address): deployment
+    data beside the taxonomy's departments. The address is sealed like personal data (a webhook URL carries
+    its robot's key); `address_index` is its keyed hash, so a press in a department's chat finds the
+    department without the address being readable; `shown` is what may be printed (masked)."""
+
+    __tablename__ = "department_contacts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    department: Mapped[str] = mapped_column(String(64))
+    # wecom | telegram | email
+    channel: Mapped[str] = mapped_column(String(16))
+    address_enc: Mapped[str] = mapped_column(Text)
+    address_index: Mapped[str] = mapped_column(String(64))
+    shown: Mapped[str] = mapped_column(String(128))
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (
+        UniqueConstraint("department", "channel", name="uq_department_contact"),
+        Index("ix_department_contacts_address", "channel", "address_index"),
+    )
 
 
 class CaseFollower(Base):

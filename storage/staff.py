@@ -12,13 +12,15 @@ from storage.models import StaffMember
 from storage.prepared import insert
 
 
-def upsert_member(session: Session, channel: str, user_key: str, role: str, name: str | None, now: datetime) -> None:
-    """Add a person, or change the role and name of one already listed."""
+def upsert_member(session: Session, channel: str, user_key: str, role: str, name: str | None, now: datetime,
+                  department: str | None = None) -> None:
+    """Add a person, or change the role, name and department of one already listed."""
     statement = insert(session, StaffMember.__table__).values(
-        channel=channel, user_key=user_key, role=role, display_name=name, added_at=now
+        channel=channel, user_key=user_key, role=role, display_name=name, added_at=now, department=department
     )
     session.execute(
-        statement.on_conflict_do_update(index_elements=["channel", "user_key"], set_={"role": role, "display_name": name})
+        statement.on_conflict_do_update(index_elements=["channel", "user_key"],
+                                        set_={"role": role, "display_name": name, "department": department})
     )
 
 

@@ -131,7 +131,8 @@ def test_staff_work_a_case_from_the_command_line(env, tmp_path):
 def test_staff_list_add_remove(env):
     assert run(["staff", "add", "12345", "--role", "supervisor", "--name", "王主任"], env).returncode == 0
     listed = json.loads(run(["staff", "list", "--json"], env).stdout)
-    assert {"who": "telegram:12345", "role": "supervisor", "source": "database", "name": "王主任"} in listed
+    assert {"who": "telegram:12345", "role": "supervisor", "source": "database", "name": "王主任",
+            "department": ""} in listed
     assert run(["staff", "remove", "telegram:12345"], env).returncode == 0
     assert run(["staff", "remove", "telegram:12345"], env).returncode == 1
     assert run(["staff", "add", "1", "--role", "boss"], env).returncode == 2

@@ -22,7 +22,7 @@ PACKAGES = ("bot", "handlers", "classifier", "storage", "config")
 # The platforms' and the web's libraries: only bot/ speaks to them.
 PLATFORM_LIBRARIES = ("telegram", "wechatpy", "starlette", "uvicorn", "typer", "apscheduler", "matplotlib",
                       "openpyxl")
-CHANNELS = ("bot/telegram", "bot/wechat", "bot/wecom", "bot/open311", "bot/console.py")
+CHANNELS = ("bot/telegram", "bot/wechat", "bot/wecom", "bot/open311", "bot/console.py", "bot/staff_console")
 
 
 def modules(package: str) -> list[Path]:

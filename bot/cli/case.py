@@ -105,6 +105,22 @@ def case_assign(number: str, department: Annotated[str, typer.Option(help="A con
     act(number, lambda desk, case: desk.assign(case, department))
 
 
+@case.command("accept")
+def case_accept(number: str) -> None:
+    """签收: the department takes the case (已交办 → 办理中); the citizen is told."""
+    from handlers.departments.workflow import accept
+
+    act(number, accept)
+
+
+@case.command("return")
+def case_return(number: str, reason: Annotated[str, typer.Option(help="Why it is not the department's.")]) -> None:
+    """退回: the department hands the case back to the queue (已受理), with the reason; staff are told."""
+    from handlers.departments.workflow import hand_back
+
+    act(number, lambda desk, case: hand_back(desk, case, reason))
+
+
 @case.command("note")
 def case_note(
     number: str,

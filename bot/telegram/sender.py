@@ -23,6 +23,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, Tele
 from telegram.ext import ExtBot
 
 from bot.dispatcher import GiveUp, RetryLater, SendResult, Sent
+from bot.telegram.department_chat import send_handover
 from bot.telegram.limits import FloodControl, retry_after_seconds
 from bot.telegram.render import messages
 from bot.telegram.staff_attachments import send_case_attachments
@@ -67,6 +68,8 @@ class TelegramSender:
             return await self._report(item)
         if kind is OutboxKind.CASE_ATTACHMENTS:
             return await send_case_attachments(self, item)
+        if kind is OutboxKind.DEPARTMENT_HANDOVER:
+            return await send_handover(self, item)
         return GiveUp(f"no Telegram rendering for outbox payload kind {item.payload.get('kind')!r}")
 
     async def close(self) -> None:

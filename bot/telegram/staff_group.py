@@ -35,11 +35,13 @@ from telegram.ext import ContextTypes
 
 from bot.runner import on_writer_thread
 from bot.telegram import staff_card as card
+from bot.telegram.department_chat import ACCEPT
 from bot.telegram.limits import FloodControl
 from bot.telegram.render import split_text
 from bot.telegram.staff_commands import staff_command
 from bot.telegram.updates import CHANNEL
 from handlers.cases.actions import ActionRefused, StaffStep, Step
+from handlers.departments.desk import accept_in_chat
 from handlers.services import Services
 from handlers.staff.desk import TEXT_STEPS, answer_prompt, at_desk, may_start, remember_prompt
 from handlers.staff.directory import StaffUser
@@ -107,6 +109,8 @@ class StaffGroup:
         try:
             if press.action in TEXT_STEPS:
                 await self._open_prompt(bot, query, message, press, who)
+            elif press.action == ACCEPT:
+                await self._accept(bot, query, message, press, who, update_id)
             elif press.action in PAGE_TURNS:
                 await self._turn_page(bot, query, message, press, who)
             else:
@@ -126,6 +130,19 @@ class StaffGroup:
                                       step)
         if said is not None:  # None: a redelivered press, answered the first time
             await _answer(query, said, alert=press.action == card.PHONE)
+
+    async def _accept(self, bot: Bot, query: CallbackQuery, message: MaybeInaccessibleMessage, press: card.Press,
+                      who: StaffUser, update_id: int) -> None:
+        """签收 under a handover in a department's chat; the button goes once the case is accepted."""
+        said = await on_writer_thread(self.services, accept_in_chat, self.services, who, str(update_id), press.number)
+        if said is None:  # a redelivered press, answered the first time
+            return
+        await _answer(query, said)
+        try:
+            await bot.edit_message_reply_markup(chat_id=message.chat.id, message_id=message.message_id,
+                                                reply_markup=None)
+        except TelegramError as exc:
+            log.info("could not take the accept button off %s: %s", message.message_id, exc)
 
     def _step(self, press: card.Press) -> Step | None:
         texts = self.texts

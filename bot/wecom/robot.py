@@ -56,30 +56,48 @@ def markdown_card(texts: Texts, text: str) -> str:
 
 
 class RobotSender:
+    """The staff group's robot (YIBANG_WECOM_WEBHOOK_URL); a subclass serves departments' robots, each with
+    its own quota."""
+
     channel = CHANNEL
 
-    def __init__(self, services: Services, webhook_url: str):
+    def __init__(self, services: Services, webhook_url: str = ""):
         self.services = services
         self.webhook_url = webhook_url
-        # On the services' clock, like the outbox's due times it works with.
-        self.quota = MinuteQuota(PER_MINUTE, lambda: services.clock.now().timestamp())
+        # One quota per robot (an outbox target), on the services' clock like the outbox's due times.
+        self._quotas: dict[str, MinuteQuota] = {}
+
+    def quota(self, target: str) -> MinuteQuota:
+        if target not in self._quotas:
+            self._quotas[target] = MinuteQuota(PER_MINUTE, lambda: self.services.clock.now().timestamp())
+        return self._quotas[target]
 
     async def send(self, item: OutboxItem) -> SendResult:
-        if item.kind is OutboxKind.CASE_ATTACHMENTS:
-            bodies = await asyncio.to_thread(self._attachment_messages, item)
-        else:
-            text, _ = await asyncio.to_thread(message_for_staff, self.services, item)
-            bodies = [_markdown(markdown_card(self.services.taxonomy.texts, text))]
+        url = await self.webhook_for(item)
+        if not url:
+            return GiveUp(f"no WeCom robot for {item.target}")
+        bodies = await asyncio.to_thread(self.bodies, item)
         if not bodies:
             return Sent()
-        wait = self.quota.wait_for(item.id, len(bodies))
+        quota = self.quota(item.target)
+        wait = quota.wait_for(item.id, len(bodies))
         if wait > 0:
             return RetryLater("WeCom robot: 20 messages a minute", after=wait)
         for body in bodies:
-            result = await self._post(body)
+            result = await self._post(url, body, quota)
             if not isinstance(result, Sent):
                 return result
         return Sent()
+
+    async def webhook_for(self, item: OutboxItem) -> str | None:
+        return self.webhook_url
+
+    def bodies(self, item: OutboxItem) -> list[dict[str, Any]]:
+        """The robot's messages for a row (read from the database: run off the event loop)."""
+        if item.kind is OutboxKind.CASE_ATTACHMENTS:
+            return self._attachment_messages(item)
+        text, _ = message_for_staff(self.services, item)
+        return [markdown(markdown_card(self.services.taxonomy.texts, text))]
 
     def _attachment_messages(self, item: OutboxItem) -> list[dict[str, Any]]:
         """A line naming the case, then each photo as an image message."""
@@ -90,18 +108,18 @@ class RobotSender:
         images = [file for file in found.files if file.is_image]
         others = len(found.files) - len(images)
         line = f"**{found.caption}**" + (texts.wecom_attachments_elsewhere.format(count=others) if others else "")
-        bodies = [_markdown(line)]
+        bodies = [markdown(line)]
         for file in images:
             data = fit_within(file.data, MAX_IMAGE_BYTES)
             bodies.append({"msgtype": "image", "image": {
                 "base64": base64.b64encode(data).decode("ascii"), "md5": hashlib.md5(data).hexdigest()}})
         return bodies
 
-    async def _post(self, body: dict[str, Any]) -> SendResult:
+    async def _post(self, url: str, body: dict[str, Any], quota: MinuteQuota) -> SendResult:
         try:
             # A client per message: the dispatcher may run under different event loops (the terminal chat).
             async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS) as http:
-                response = await http.post(self.webhook_url, json=body)
+                response = await http.post(url, json=body)
             result = response.json()
         except (httpx.HTTPError, ValueError) as exc:
             return RetryLater(f"WeCom robot unreachable: {type(exc).__name__}")
@@ -113,12 +131,12 @@ class RobotSender:
         )
         if errcode == RATE_LIMITED:
             # Someone else posts through the same robot too: wait out the minute.
-            self.quota.pause(60)
+            quota.pause(60)
             return RetryLater(error, after=60)
         if errcode in BUSY or errcode is None:
             return RetryLater(error)
         return GiveUp(error)
 
 
-def _markdown(content: str) -> dict[str, Any]:
+def markdown(content: str) -> dict[str, Any]:
     return {"msgtype": "markdown", "markdown": {"content": content}}

@@ -26,6 +26,8 @@ from storage.models import Case
 
 SUPERVISOR = "supervisor"
 HANDLER = "handler"
+# someone speaking for a department (in its Telegram chat, or its console account): 签收 and 退回 its cases
+DEPARTMENT = "department"
 
 
 class StaffStep(StrEnum):
@@ -47,6 +49,8 @@ class Actor:
     key: str
     name: str = ""
     role: str = HANDLER
+    # the department this person belongs to, if any: they accept (签收) and hand back (退回) its cases
+    department: str | None = None
 
     def __str__(self) -> str:
         return f"{self.key}/{self.name}" if self.name else self.key
@@ -93,11 +97,16 @@ class CaseDesk:
                 self._text("staff_unknown_department", department=department,
                            choices=self.texts.list_separator.join(suggestions))
             )
+        # departments build on the desk: imported here, as they import it
+        from handlers.departments.workflow import handed_over, may_assign
+
+        may_assign(self, case)
         self._change(case, Status.ASSIGNED, self._text("staff_action_assign"), kind="assigned",
                      text=self._text("event_assigned", department=department),
                      notify=self._text("citizen_assigned", number=case.number, department=department),
                      data={"department": department})
         case.department = department
+        handed_over(self, case)
         return self._done(case, self._text("staff_action_assign"))
 
     def note(self, case: Case, text: str, *, internal: bool = False) -> str:

@@ -24,8 +24,9 @@ class Status(StrEnum):
 S = Status
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     S.RECEIVED: frozenset({S.ASSIGNED, S.IN_PROGRESS, S.RESOLVED, S.MERGED, S.INVALID, S.WITHDRAWN}),
-    S.ASSIGNED: frozenset({S.IN_PROGRESS, S.RESOLVED, S.ASSIGNED, S.MERGED, S.INVALID, S.WITHDRAWN}),
-    S.IN_PROGRESS: frozenset({S.RESOLVED, S.ASSIGNED, S.MERGED, S.WITHDRAWN}),
+    # back to 已受理: the department handed the case back (退回), to be assigned again
+    S.ASSIGNED: frozenset({S.IN_PROGRESS, S.RESOLVED, S.ASSIGNED, S.MERGED, S.INVALID, S.WITHDRAWN, S.RECEIVED}),
+    S.IN_PROGRESS: frozenset({S.RESOLVED, S.ASSIGNED, S.MERGED, S.WITHDRAWN, S.RECEIVED}),
     S.RESOLVED: frozenset({S.REVISITED, S.CLOSED, S.IN_PROGRESS}),
     S.REVISITED: frozenset({S.CLOSED, S.IN_PROGRESS}),
     S.CLOSED: frozenset(),

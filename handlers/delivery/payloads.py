@@ -25,6 +25,8 @@ class OutboxKind(StrEnum):
     STAFF_TEXT = "staff_text"  # a notice: an alert, a supplement, an escalation
     STAFF_REPORT = "staff_report"  # the daily report: its text and its chart
     CASE_ATTACHMENTS = "case_attachments"  # a case's photos and files, once all are fetched
+    # to a department
+    DEPARTMENT_HANDOVER = "department_handover"  # a case handed over (交办) or chased (催办), rendered when sent
     # to a citizen
     CITIZEN_UPDATE = "citizen_update"  # news of their case, sealed
     LATE_REPLY = "late_reply"  # an answer that missed the platform's reply window, read from the inbox
@@ -57,6 +59,11 @@ def staff_text(text: str) -> dict[str, Any]:
 
 def staff_report(text: str, image: str) -> dict[str, Any]:
     return {"kind": OutboxKind.STAFF_REPORT.value, "text": text, "image": image}
+
+
+def department_handover(case_id: int, department: str, *, chase: bool = False) -> dict[str, Any]:
+    return {"kind": OutboxKind.DEPARTMENT_HANDOVER.value, "case_id": case_id, "department": department,
+            "chase": chase}
 
 
 def case_attachments(attachment_ids: Iterable[int], caption: str) -> dict[str, Any]:

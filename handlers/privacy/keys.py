@@ -8,7 +8,7 @@ from handlers.attachments.retention import reseal_file_refs, reseal_files
 from handlers.privacy.anonymous import PrivacyReport
 from handlers.services import Services
 from storage.encryption import FieldCipher
-from storage.models import Case, Conversation, InboxMessage
+from storage.models import Case, Conversation, DepartmentContact, InboxMessage
 
 
 def rekey(services: Services) -> PrivacyReport:
@@ -33,6 +33,11 @@ def rekey(services: Services) -> PrivacyReport:
         for message in session.scalars(select(InboxMessage).where(InboxMessage.replies_enc.is_not(None))):
             message.replies_enc = cipher.rotate(message.replies_enc)
             report.inbox += 1
+        for contact in session.scalars(select(DepartmentContact)):
+            contact.address_enc = cipher.rotate(contact.address_enc) or contact.address_enc
+            address = cipher.decrypt(contact.address_enc)
+            if address is not None:
+                contact.address_index = cipher.index(f"{contact.channel}:{address}")
         reseal_file_refs(session, services)
     report.files = reseal_files(services)
     return report

@@ -73,10 +73,11 @@ def authorise(session: Session, services: Services, who: StaffUser) -> Actor | N
     return Actor(key=f"{who.channel}:{who.user_key}", name=who.name, role=role)
 
 
-def add_member(session: Session, channel: str, user_key: str, role: str, name: str | None, now: datetime) -> None:
+def add_member(session: Session, channel: str, user_key: str, role: str, name: str | None, now: datetime, *,
+               department: str | None = None) -> None:
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
-    upsert_member(session, channel, user_key, role, name, now)
+    upsert_member(session, channel, user_key, role, name, now, department)
 
 
 def remove_member(session: Session, channel: str, user_key: str) -> bool:
@@ -86,16 +87,16 @@ def remove_member(session: Session, channel: str, user_key: str) -> bool:
 def members(session: Session, services: Services) -> Sequence[dict[str, str]]:
     """Everyone who may act: from the settings and from the database."""
     listed = [
-        {"who": key, "role": SUPERVISOR, "source": "settings", "name": ""}
+        {"who": key, "role": SUPERVISOR, "source": "settings", "name": "", "department": ""}
         for key in sorted(parse_people(services.settings.staff_supervisors))
     ]
     listed += [
-        {"who": key, "role": HANDLER, "source": "settings", "name": ""}
+        {"who": key, "role": HANDLER, "source": "settings", "name": "", "department": ""}
         for key in sorted(parse_people(services.settings.staff_handlers))
     ]
     for member in all_members(session):
         listed.append({"who": f"{member.channel}:{member.user_key}", "role": member.role, "source": "database",
-                       "name": member.display_name or ""})
+                       "name": member.display_name or "", "department": member.department or ""})
     return listed
 
 

@@ -18,12 +18,10 @@ from sqlalchemy.orm import Session
 from config.taxonomy import Promise
 from handlers.cases.states import OPEN
 from handlers.cases.timeline import SYSTEM, add_event
-from handlers.delivery import payloads
 from handlers.services import Services
 from handlers.staff.notices import tell_staff
-from handlers.timers.command_centre import command_centre
+from handlers.timers.command_centre import tell_command_centre
 from handlers.wording import duration
-from storage import outbox
 from storage.encryption import redact_phones
 from storage.models import Case
 from storage.sweep_lock import try_sweep_lock
@@ -165,17 +163,8 @@ def _raise(session: Session, services: Services, case: Case, alarm: Alarm, now: 
                   data={"deadline": alarm.deadline.name, "due": due.isoformat()})
         tell_staff(session, services, texts.staff_deadline_overdue.format(**params), dedupe_key=dedupe_key, now=now,
                    case_id=case.id, urgent=case.urgent)
-        _tell_command_centre(session, services, texts.command_centre_overdue.format(**params),
-                             dedupe_key=dedupe_key, now=now, case_id=case.id, urgent=case.urgent)
+        tell_command_centre(session, services, texts.command_centre_overdue.format(**params),
+                            dedupe_key=dedupe_key, now=now, case_id=case.id, urgent=case.urgent)
     # A new list: the JSON column notices a reassignment, not a change inside it.
     case.alerts = [*(case.alerts or []), alarm.key]
 
-
-def _tell_command_centre(session: Session, services: Services, text: str, *, dedupe_key: str, now: datetime,
-                         case_id: int, urgent: bool) -> None:
-    destination = command_centre(services)
-    if destination is None:
-        return
-    outbox.enqueue(session, channel=destination.channel, target=destination.target,
-                   payload=payloads.staff_text(text), dedupe_key=f"{dedupe_key}:command-centre",
-                   now=now, case_id=case_id, urgent=urgent)

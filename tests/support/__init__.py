@@ -8,6 +8,8 @@
   yibang's real web app and channel on an event loop in a thread of its own, a stand-in for the
   platform's API (`telegram_stand_in`, `wechat_stand_in`), and citizens and staff as the platform's
   clients are;
+- `console_world`: the staff console's web app through Starlette's test client (`browser`), and console
+  accounts made as `yibang staff add` and `staff password` make them;
 - `serving`: an ASGI app served by uvicorn on a free loopback port;
 - `scheduler_process`: `yibang scheduler` as a process whose senders record each delivery.
 """

@@ -29,7 +29,8 @@ PG_URL = os.environ.get("YIBANG_TEST_DATABASE_URL")
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 TABLES = (
     "case_events", "outbox", "inbox", "conversations", "case_counters", "staff_members", "shared_values",
-    "case_followers", "attachments", "cases", "open311_keys",
+    "case_followers", "attachments", "cases", "open311_keys", "department_contacts",
+    "console_sessions",
 )
 
 
