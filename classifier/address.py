@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from classifier.built_once import built_once
 from classifier.traditional import to_simplified
 from config.intake import AddressRules
 
@@ -82,12 +83,7 @@ class AddressFinder:
         return len(place) >= 3
 
 
-_finders: dict[int, tuple[AddressRules, AddressFinder]] = {}
-
 
 def address_finder(rules: AddressRules) -> AddressFinder:
-    """The process's finder for these rules, built once (the taxonomy lives as long as the process)."""
-    kept = _finders.get(id(rules))
-    if kept is None or kept[0] is not rules:
-        kept = _finders[id(rules)] = (rules, AddressFinder(rules))
-    return kept[1]
+    """The process's AddressFinder for these rules, built once (the taxonomy lives as long as the process)."""
+    return built_once(rules, AddressFinder)

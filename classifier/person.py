@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from classifier.built_once import built_once
 from classifier.traditional import to_simplified
 from config.intake import PersonInNeed
 
@@ -108,12 +109,7 @@ class PersonReader:
         return None
 
 
-_readers: dict[int, tuple[PersonInNeed, PersonReader]] = {}
-
 
 def person_reader(rules: PersonInNeed) -> PersonReader:
-    """The process's reader for these rules, built once (the taxonomy lives as long as the process)."""
-    kept = _readers.get(id(rules))
-    if kept is None or kept[0] is not rules:
-        kept = _readers[id(rules)] = (rules, PersonReader(rules))
-    return kept[1]
+    """The process's PersonReader for these rules, built once (the taxonomy lives as long as the process)."""
+    return built_once(rules, PersonReader)

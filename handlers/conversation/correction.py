@@ -15,7 +15,7 @@ from dataclasses import replace
 from handlers.cases.details import CaseDetails
 from handlers.cases.states import OPEN
 from handlers.cases.timeline import CITIZEN, add_event
-from handlers.conversation import intake, reading
+from handlers.conversation import answers, intake, reading
 from handlers.conversation.turn import Turn
 from handlers.conversation.validators import Reject
 from handlers.delivery import payloads
@@ -47,6 +47,11 @@ def offer_after_filing(turn: Turn, number: str) -> None:
 
 def filed_choices(turn: Turn) -> tuple[str, ...]:
     return (turn.texts.choice_correct,)
+
+
+def back_words(turn: Turn) -> dict[str, int]:
+    """修改 just after filing means correcting what was filed."""
+    return {word.lower(): 0 for word in turn.taxonomy.commands.back}
 
 
 def from_filed(turn: Turn, index: int) -> None:
@@ -103,7 +108,7 @@ def given(turn: Turn, text: str) -> None:
     slot = intake.SLOTS[field]
     parsed = slot.parse(turn, text)
     if isinstance(parsed, Reject) or not parsed.value:
-        reason = parsed if isinstance(parsed, Reject) else Reject("bad_address", {"max": intake.ADDRESS_MAX})
+        reason = parsed if isinstance(parsed, Reject) else Reject("bad_address", {"max": answers.ADDRESS_MAX})
         turn.ask(turn.text(reason.reason, **reason.params), value_choices(turn))
         return
     number = turn.slots.get(CASE, "")

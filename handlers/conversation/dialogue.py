@@ -227,11 +227,6 @@ def _affirm_deny(first_for_deny: int) -> Callable[[Turn], dict[str, int]]:
     return synonyms
 
 
-def _back_words(turn: Turn) -> dict[str, int]:
-    """修改 just after filing means correcting what was filed."""
-    return {word.lower(): 0 for word in turn.taxonomy.commands.back}
-
-
 def _affirm_only(turn: Turn) -> dict[str, int]:
     return {word.lower(): 0 for word in turn.taxonomy.commands.affirm}
 
@@ -370,25 +365,12 @@ register(
 )
 
 # after filing, and 修改 编号: correcting a filed case's phone, address or district
-register(
-    correction.FILED,
-    Step(on_text=_free_text, reprompt=correction.filed_reprompt, choices=correction.filed_choices,
-         on_choice=correction.from_filed, synonyms=_back_words),
-)
-register(
-    correction.CORRECT_WHICH,
-    Step(
-        on_text=_unknown_choice(correction.reprompt),
-        reprompt=correction.reprompt,
-        choices=correction.which_choices,
-        on_choice=correction.choose,
-    ),
-)
-register(
-    correction.CORRECT_VALUE,
-    Step(on_text=correction.given, reprompt=correction.reprompt, choices=correction.value_choices,
-         on_choice=correction.choose_value),
-)
+register(correction.FILED, Step(on_text=_free_text, reprompt=correction.filed_reprompt, choices=correction.filed_choices,
+                                on_choice=correction.from_filed, synonyms=correction.back_words))
+register(correction.CORRECT_WHICH, Step(on_text=_unknown_choice(correction.reprompt), reprompt=correction.reprompt,
+                                        choices=correction.which_choices, on_choice=correction.choose))
+register(correction.CORRECT_VALUE, Step(on_text=correction.given, reprompt=correction.reprompt,
+                                        choices=correction.value_choices, on_choice=correction.choose_value))
 
 # 回访: the revisit sweep asks; the answers are handled here, each a step waiting as long as a revisit does
 register(

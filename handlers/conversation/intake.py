@@ -21,20 +21,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from handlers.conversation import danger, reading, summary
+from handlers.conversation import answers, danger, reading, summary
 from handlers.conversation.turn import Turn
 from handlers.conversation.validators import (
     Parsed,
     Reject,
     Value,
-    meaningful_length,
-    one_line,
-    parse_name,
-    parse_phone,
-    parse_problem,
-    without_phones,
 )
-from handlers.wording import match_choice
 
 CONFIRM = "confirm"
 EDIT_WHICH = "edit_which"
@@ -44,86 +37,6 @@ HISTORY = "_history"
 ATTACHMENTS = "attachments"
 EDITING = "_editing"
 REUSE_OFFERED = "_reuse_offered"
-ADDRESS_MAX = 100
-
-
-def _parse_name(turn: Turn, text: str) -> Parsed:
-    # "张女士 13912345678": the number is read by `reading`, the rest is the name
-    rest = without_phones(text) or text
-    rules = turn.taxonomy.intake
-    return parse_name(rest, turn.taxonomy.dialogue.name_max, rules.sentence_words, rules.name_leads)
-
-
-def _parse_phone(turn: Turn, text: str) -> Parsed:
-    return parse_phone(text)
-
-
-def _parse_district(turn: Turn, text: str) -> Parsed:
-    names = turn.taxonomy.district_names
-    index = match_choice(text, names)
-    if index is not None:
-        return Value(names[index])
-    found = turn.services.classifier.find_district(text)
-    if found:
-        return Value(found)
-    return Reject("bad_district", {"text": text[:20]})
-
-
-def _parse_problem(turn: Turn, text: str) -> Parsed:
-    dialogue = turn.taxonomy.dialogue
-    return parse_problem(text, dialogue.problem_min, dialogue.problem_max)
-
-
-def _parse_address(turn: Turn, text: str) -> Parsed:
-    """An address found in the answer, or the answer itself when short (街道, 社区 and village names
-    the finder does not know); 跳过 leaves it empty."""
-    if match_choice(text, _skip_choices(turn)) is not None:
-        return Value("")
-    found = reading.address_finder(turn.taxonomy).find(text)
-    if found is not None:
-        return Value(found.text)
-    answer = one_line(without_phones(text))
-    rules = turn.taxonomy.intake.address
-    words = (*rules.compound_suffixes, *rules.road_suffixes, *rules.other_words)
-    if meaningful_length(answer) < 2 or len(answer) > ADDRESS_MAX or not any(word in answer for word in words):
-        return Reject("bad_address", {"max": ADDRESS_MAX})
-    return Value(answer)
-
-
-def _parse_for_whom(turn: Turn, text: str) -> Parsed:
-    reader = reading.person_reader(turn.taxonomy)
-    index = match_choice(text, _for_whom_choices(turn))
-    if index == 0 or (index is None and reader.is_self(text)):
-        return Value(turn.taxonomy.intake.person.self_label)
-    relation = reader.relation(text) if index is None else reader.relation(turn.slots.get("problem", ""))
-    if relation is None and index is None:
-        return Reject("unknown_choice")
-    return Value(relation or turn.texts.choice_for_other)
-
-
-def _district_choices(turn: Turn) -> tuple[str, ...]:
-    return tuple(turn.taxonomy.district_names)
-
-
-def _skip_choices(turn: Turn) -> tuple[str, ...]:
-    return (turn.texts.choice_skip,)
-
-
-def _for_whom_choices(turn: Turn) -> tuple[str, ...]:
-    return (turn.texts.choice_for_self, turn.texts.choice_for_other)
-
-
-def _names_someone_else(turn: Turn) -> bool:
-    return reading.person_reader(turn.taxonomy).relation(turn.slots.get("problem", "")) is not None
-
-
-def _needs_place(turn: Turn) -> bool:
-    """Food supply, heating, sealed doors, checkpoints: staff must know where (taxonomy `intake`)."""
-    rules = turn.taxonomy.intake
-    problem = turn.slots.get("problem", "")
-    if any(word in problem for word in rules.place_words):
-        return True
-    return bool(problem) and turn.services.classify(problem).category.name in rules.place_categories
 
 
 @dataclass(frozen=True)
@@ -144,14 +57,14 @@ class Slot:
 
 
 INTAKE: tuple[Slot, ...] = (
-    Slot("problem", ask="ask_problem", label="field_problem", parse=_parse_problem),
-    Slot("for_whom", ask="ask_for_whom", label="field_for_whom", parse=_parse_for_whom, choices=_for_whom_choices,
-         needed=_names_someone_else),
-    Slot("name", ask="ask_name", label="field_name", parse=_parse_name, ask_with=(("phone", "ask_name_phone"),)),
-    Slot("phone", ask="ask_phone", label="field_phone", parse=_parse_phone, request_contact=True),
-    Slot("address", ask="ask_address", label="field_address", parse=_parse_address, choices=_skip_choices,
-         needed=_needs_place, optional=True, ask_with=(("district", "ask_address_district"),)),
-    Slot("district", ask="ask_district", label="field_district", parse=_parse_district, choices=_district_choices),
+    Slot("problem", ask="ask_problem", label="field_problem", parse=answers.parse_problem),
+    Slot("for_whom", ask="ask_for_whom", label="field_for_whom", parse=answers.parse_for_whom, choices=answers.for_whom_choices,
+         needed=answers.names_someone_else),
+    Slot("name", ask="ask_name", label="field_name", parse=answers.parse_name, ask_with=(("phone", "ask_name_phone"),)),
+    Slot("phone", ask="ask_phone", label="field_phone", parse=answers.parse_phone, request_contact=True),
+    Slot("address", ask="ask_address", label="field_address", parse=answers.parse_address, choices=answers.skip_choices,
+         needed=answers.needs_place, optional=True, ask_with=(("district", "ask_address_district"),)),
+    Slot("district", ask="ask_district", label="field_district", parse=answers.parse_district, choices=answers.district_choices),
 )
 SLOTS = {slot.name: slot for slot in INTAKE}
 
