@@ -4,6 +4,7 @@ second number, the address when the problem needs a place, the person in need, a
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -19,6 +20,9 @@ from handlers.messages import Incoming
 from handlers.process import handle
 from handlers.staff.notices import render_card
 from storage.models import Case, CaseEvent, OutboxMessage
+
+
+GOV_TAXONOMY = Path(__file__).resolve().parents[1] / "config" / "taxonomy" / "gov-12345.yaml"
 
 
 def only_case(services) -> Case:
@@ -100,13 +104,17 @@ def test_a_problem_written_at_the_name_question_is_taken_with_its_district_and_p
     assert case.district == "中原区"
 
 
-def test_the_issue_story_at_the_old_name_question(citizen, services):
-    """The story from the issue: written where a name was asked, it is the problem; the name is asked."""
+def test_the_issue_story_at_the_name_question(citizen, services):
+    """The story from the issue: "小区封控家里没菜了" written where a name was asked is the problem, not a
+    name; the name is asked again."""
     citizen.says("我要求助")
-    citizen.says("小区封控家里没菜了")
-    assert "怎么称呼" in citizen.says("2") or True
-    with services.db.reading() as session:
-        assert session.scalar(select(Case)) is None
+    citizen.says("想问问什么时候解封")
+    answer = citizen.says("小区封控家里没菜了")
+    assert "补充到问题描述" in answer and "怎么称呼" in answer
+    assert "手机号" in citizen.says("张女士")
+    citizen.says("13912345678")
+    summary = citizen.says("金水区绿城小区")
+    assert "称呼：张女士" in summary and "问题：想问问什么时候解封\n小区封控家里没菜了" in summary
 
 
 def test_a_phone_inside_a_longer_answer_and_a_second_number(citizen, services):
@@ -119,8 +127,7 @@ def test_a_phone_inside_a_longer_answer_and_a_second_number(citizen, services):
     case = only_case(services)
     details = CaseDetails.unseal(services.cipher, case.details_enc)
     assert details.phone2 == "0371-63812345"
-    assert "备用电话：0371-****2345" in render_card(services, case) or "备用电话：037****2345" in render_card(
-        services, case)
+    assert "备用电话：0371-****2345" in render_card(services, case)
 
 
 def test_a_landline_is_a_contact_number(citizen, services):
@@ -198,7 +205,7 @@ def test_the_citizen_corrects_the_phone_of_their_open_case_and_staff_are_told(ci
     assert services.cipher.decrypt(case.phone_enc) == "0371-63812345"
     with services.db.reading() as session:
         event = session.scalars(select(CaseEvent).where(CaseEvent.kind == "corrected")).one()
-    assert event.text == "市民更正电话：139****5678 → 0371-****2345" or "→" in event.text
+    assert event.text == "市民更正电话：139****5678 → 0371-****2345"
     assert any("市民更正了电话" in text and number in text for text in staff_texts(services))
 
 
@@ -254,3 +261,22 @@ def test_every_scripted_message_is_filed_with_at_most_one_answer_per_missing_slo
 def test_a_telegram_citizen_in_the_new_order(services):
     on_telegram = Citizen(services, user="7001", channel="telegram")
     assert "请描述" in on_telegram.says("/start")
+
+
+def test_the_second_taxonomy_reads_the_same_way(settings, database, clock):
+    from classifier import get_classifier
+    from config import load_taxonomy
+    from handlers.services import Services
+    from storage import FieldCipher
+
+    gov = load_taxonomy(GOV_TAXONOMY)
+    services = Services(settings=settings, taxonomy=gov, classifier_instance=get_classifier(gov), db=database,
+                        cipher=FieldCipher(["gov-test-secret-key-that-is-long-enough-0123"]), clock=clock)
+    citizen = Citizen(services, user="g2")
+    asked = citizen.says("我们家暖气一直不热，我妈80岁了冻得受不了，电话0371-63812345")
+    assert "是为谁求助" in asked
+    assert "怎么称呼" in citizen.says("2")
+    assert "区县和具体地址或小区" in citizen.says("王先生"), "heating needs a place"
+    summary = citizen.says("二七区幸福家园5栋")
+    assert "地址：幸福家园5栋" in summary and "求助对象：母亲，80岁，老人" in summary
+    assert "电话：0371-63812345" in summary
