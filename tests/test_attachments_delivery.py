@@ -39,8 +39,8 @@ def card_message_id(services) -> int:
 
 def fill_form(citizen) -> str:
     """The rest of the form, after the photos; the case number."""
-    return citizen.finish(problem="楼道里积水很深，家里老人出不了门", name="张女士", phone="13912345678",
-                          district="金水区")
+    citizen.answer("楼道里积水很深，家里老人出不了门")
+    return citizen.finish(problem="", name="张女士", phone="13912345678", district="金水区")
 
 
 # ---------------------------------------------------------------- Telegram
@@ -153,8 +153,8 @@ def test_a_wechat_photo_is_fetched_with_media_get_and_reaches_the_wecom_robot_as
     assert "请描述" in citizen.says("我要求助")
     answer = citizen.sends("image", PicUrl="http://mmbiz.example/pic", MediaId="media-abc")
     assert "照片已收到，提交求助时会一并附上" in answer
-    assert citizen.finish(problem="楼道里积水很深，家里老人出不了门", name="张女士", phone="13912345678",
-                          district="金水区")
+    citizen.answer("楼道里积水很深，家里老人出不了门")
+    assert citizen.finish(problem="", name="张女士", phone="13912345678", district="金水区")
     wechat.deliver()
     wechat.deliver()
     [fetch] = wechat.stand_in.attempts(MEDIA)
