@@ -70,6 +70,8 @@ def serve_yibang(port: int, data_dir: str, database_url: str | None) -> None:
         wechat_app_id=APP_ID,
         wechat_app_secret="unused",
         wechat_aes_key=AES_KEY,
+        # both modes are measured: plain bodies are taken beside an AES key only in compatible mode
+        wechat_mode="compatible",
     )
     services = Services.from_settings(settings)
     app = web_app(services, configured_channels(services), with_scheduler=False)

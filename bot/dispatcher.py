@@ -15,12 +15,15 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.metrics import record_delivery
-from handlers.delivery import outbox
+from handlers.delivery import outbox, payloads
 from handlers.delivery.outbox import OutboxItem
 from handlers.services import Services
 from handlers.staff.notices import message_for_staff
 
 log = logging.getLogger(__name__)
+
+
+UNOPENED_ERROR = "the sealed message cannot be opened with the configured YIBANG_SECRET_KEY (or old keys)"
 
 
 @dataclass(frozen=True)
@@ -129,7 +132,8 @@ class Dispatcher:
                 continue
             sender = self.senders[item.channel]
             try:
-                result = await sender.send(item)
+                # Sent empty, it would count as delivered: a failure with a dead letter instead.
+                result = GiveUp(UNOPENED_ERROR) if payloads.unopened(item.payload) else await sender.send(item)
             except Exception as exc:  # a sender bug must not stop the other rows
                 log.exception("sending outbox row %s failed", item.id)
                 result = RetryLater(f"{type(exc).__name__}: {exc}")

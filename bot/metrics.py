@@ -34,6 +34,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot.peers import through_proxy
 from handlers.monitoring import live_figures
 from handlers.services import Services
 
@@ -42,7 +43,6 @@ log = logging.getLogger(__name__)
 MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 PATH = "/metrics"
 # A request that came through a reverse proxy carries one of these; Prometheus scraping directly does not.
-FORWARDING_HEADERS = ("forwarded", "x-forwarded-for", "x-forwarded-host", "x-real-ip")
 # The first path segment of the endpoints whose latency is measured (webhooks, APIs, the staff console).
 TIMED_ENDPOINTS = frozenset({"wechat", "telegram", "open311", "staff"})
 _STATUS_CLASSES = {1: "1xx", 2: "2xx", 3: "3xx", 4: "4xx", 5: "5xx"}
@@ -183,7 +183,7 @@ def metrics_route(services: Services) -> Route:
     registry = scrape_registry(services)
 
     async def metrics(request: Request) -> Response:
-        if any(header in request.headers for header in FORWARDING_HEADERS):
+        if through_proxy(request):
             log.warning("refused /metrics to a request that came through a proxy")
             return Response(status_code=404)
         body = await asyncio.to_thread(generate_latest, registry)

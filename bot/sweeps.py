@@ -23,6 +23,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.dispatcher import Dispatcher
 from bot.scheduler import JobBody, PeriodicJob
 from config.texts import Texts
+from handlers.replay import forget_expired
 from handlers.services import Services
 from handlers.timers import daily_report
 from handlers.timers.dead_letters import sweep_dead_letters
@@ -86,6 +87,7 @@ def run_sweeps(services: Services, now: datetime) -> dict[str, Any]:
         "revisits": _plain(sweep_revisits(services, now)),
         "daily_report": send_daily_report(services, now),
         "dead_letters": sweep_dead_letters(services, now),
+        "signatures_forgotten": forget_expired(services, now),
     }
 
 
@@ -110,6 +112,8 @@ def sweep_jobs(services: Services) -> list[PeriodicJob]:
         PeriodicJob("revisit-sweep", _job(services, "revisit-sweep", sweep_revisits),
                     IntervalTrigger(seconds=SWEEP_EVERY.total_seconds()), start_now=True),
         PeriodicJob("dead-letter-sweep", _job(services, "dead-letter-sweep", sweep_dead_letters),
+                    IntervalTrigger(seconds=SWEEP_EVERY.total_seconds()), start_now=True),
+        PeriodicJob("signature-sweep", _job(services, "signature-sweep", forget_expired),
                     IntervalTrigger(seconds=SWEEP_EVERY.total_seconds()), start_now=True),
         PeriodicJob("daily-report", _job(services, daily_report.SWEEP, send_daily_report),
                     CronTrigger(hour=report_time.hour, minute=report_time.minute, timezone=services.tz),

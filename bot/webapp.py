@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
+from bot.peers import bearer_matches, from_this_machine
 from handlers.health import health
 from handlers.services import Services
 
@@ -29,11 +30,15 @@ def create_web_app(
     async def healthz(request: Request) -> JSONResponse:
         # 503 only when the database is gone: a stalled scheduler must not take web workers out of a
         # load balancer (citizens can still file cases); it shows as "degraded".
+        # The details (host, pid, backlogs) are the operator's: this machine, or whoever has the token.
+        token = services.settings.health_token
+        detailed = from_this_machine(request) or bearer_matches(request, token.get_secret_value() if token else None)
         try:
             report = await asyncio.to_thread(health, services)
         except Exception as exc:  # the health check reports, it does not crash
-            return JSONResponse({"status": "error", "database": f"{type(exc).__name__}"}, status_code=503)
-        return JSONResponse(report)
+            detail = {"database": f"{type(exc).__name__}"} if detailed else {}
+            return JSONResponse({"status": "error", **detail}, status_code=503)
+        return JSONResponse(report if detailed else {"status": report["status"]})
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

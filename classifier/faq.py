@@ -48,8 +48,14 @@ FUNCTION_WORDS = frozenset(
     " 需要 需 用 去 来 做 办 说 看 好 下 里 中 时候 时 能不能 可不可以 是不是 有没有 要不要 应该"
     " 咋 咋办 咋弄 咋整 中不中 行不行 不行 行 成 嘞 哩 恁 能否 是否 吗 嘛 呗 哇 么样 样 些 该 咋样 会不会 找".split()
 )
+# What makes a message a question (for learning from use: an unanswered question is a gap in the base).
+_QUESTION = re.compile(r"[?？]|吗|么|呢|怎|咋|如何|多久|多少|哪|什么|啥|几|谁|能不能|可不可以|是否|要不要|有没有|中不中")
 _KEEP = re.compile(r"[0-9a-z\u4e00-\u9fff]+")
-_T2S = OpenCC("t2s")
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> OpenCC:
+    return OpenCC("t2s")
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,14 @@ class Match:
     runner_up_score: float
     coverage: float = 0.0
     decline_score: float = 0.0
+    # the message asks for help with the citizen's own situation (the base's `personal_help` words): it is
+    # never answered instead of the intake; `beside` is the entry that would have fitted otherwise
+    personal: bool = False
+    beside: Entry | None = None
+
+
+def looks_like_question(text: str) -> bool:
+    return bool(_QUESTION.search(_t2s().convert(text)))
 
 
 def _bigrams(text: str) -> list[str]:
@@ -170,10 +184,11 @@ class FaqMatcher:
             texts[i].append(f)
         self._vocabulary = [frozenset(t for text in ts for t in (*self._tokens(text), *_bigrams(text))) for ts in texts]
         self._declines = [self._vectors(self.fold(text)) for text in base.declines]
+        self._personal = tuple(self.fold(word).replace(" ", "") for word in base.personal_help)
 
     def fold(self, text: str) -> str:
         """Half-width, lower case, simplified characters, official words; punctuation kept as spaces."""
-        text = _T2S.convert(unicodedata.normalize("NFKC", text).lower())
+        text = _t2s().convert(unicodedata.normalize("NFKC", text).lower())
         if self._variant_pattern is not None:
             text = self._variant_pattern.sub(lambda m: self._official[m.group(0)], text)
         return " ".join(_KEEP.findall(text))
@@ -240,14 +255,19 @@ class FaqMatcher:
             and decline < p.decline_ratio * score
         )
         entry = self.base.entries[index]
+        compact = folded.replace(" ", "")
+        personal = any(word and word in compact for word in self._personal)
+        answering = entry if passes and not personal else None
         return Match(
-            entry if passes else None,
+            answering,
             round(score, 4),
             question,
             entry,
             round(runner_up, 4),
             round(coverage, 4),
             round(decline, 4),
+            personal,
+            entry if passes and personal else None,
         )
 
 

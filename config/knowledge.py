@@ -65,6 +65,9 @@ class KnowledgeBase(_Strict):
     # a question about one place or one case): a message closer to one of these than to any entry is left
     # to the intake
     declines: list[NonEmpty] = Field(default_factory=list)
+    # words by which a message asks for help with the citizen's own situation (帮我, 快来人): such a message
+    # goes to the intake; an answer that fits may only be shown beside it
+    personal_help: list[NonEmpty] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _consistent(self) -> KnowledgeBase:
@@ -103,5 +106,7 @@ def dump_knowledge_base(base: KnowledgeBase, header: str = "") -> str:
         data["synonyms"] = {k: list(v) for k, v in base.synonyms.items()}
     if base.declines:
         data["declines"] = list(base.declines)
+    if base.personal_help:
+        data["personal_help"] = list(base.personal_help)
     body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
     return (header + body) if header else body

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import time
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -63,6 +64,10 @@ class Settings(BaseSettings):
     open311_rate_per_minute: float = Field(60, gt=0)
     open311_rate_burst: int = Field(20, ge=1)
 
+    # /healthz shows its details (scheduler host and pid, backlogs) to loopback and to requests with
+    # `Authorization: Bearer <this>`; anyone else sees the status alone.
+    health_token: SecretStr | None = None
+
     # /metrics in the Prometheus format: true, false, or unset = on only while the web app listens on
     # loopback alone (a public address needs it turned on on purpose, and kept from the reverse proxy).
     metrics: bool | None = None
@@ -94,6 +99,9 @@ class Settings(BaseSettings):
     wechat_max_age_seconds: int = Field(300, ge=10)
     # WeChat waits 5 s for a passive reply; slower answers go out as customer-service messages.
     wechat_reply_budget_seconds: float = Field(4.0, gt=0, lt=5)
+    # With an EncodingAESKey: `safe` takes only encrypted bodies (their msg_signature covers the body, the
+    # query's signature does not); `compatible` also takes plain ones, while the account is switched over.
+    wechat_mode: Literal["safe", "compatible"] = "safe"
 
     wecom_webhook_url: SecretStr | None = None
 

@@ -54,6 +54,33 @@ class LedgerTexts(BaseModel):
     exported_with_phones: str
 
 
+class InstantAnswerTexts(BaseModel):
+    """Answers from the knowledge base (config/knowledge.py), the follow-up question, and what the daily
+    report says about their use."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # {answer}, then {about}: the source and the date that are given, joined by about_separator
+    answer: str
+    about: str
+    about_source: str
+    about_updated: str
+    about_separator: str
+    follow_up: str
+    choice_solved: str
+    choice_help: str
+    solved: str
+    to_intake: str
+    # beside the intake (a personal request or an urgent one that a published answer also touches)
+    beside: str
+    # the daily report's part
+    report_header: str
+    report_entry: str
+    report_unmatched_header: str
+    report_unmatched_group: str
+    report_none: str
+
+
 class ConsoleTexts(BaseModel):
     """The staff web console's words (its buttons reuse the group card's `staff_button_*`)."""
 
@@ -511,5 +538,7 @@ class Texts(BaseModel):
     ledger: LedgerTexts
     # departments: the handover, 签收, 催办, 退回 and their figures
     departments: DepartmentTexts
+    # instant answers from the knowledge base
+    instant_answers: InstantAnswerTexts
     # the staff web console (/staff/)
     console: ConsoleTexts

@@ -14,6 +14,7 @@ from handlers.conversation.rate_limit import take_token
 from handlers.conversation.turn import IDLE, Turn
 from handlers.messages import Incoming, Outcome, Reply
 from handlers.observer import ANSWERED, DUPLICATE, FAILED, RATE_LIMITED
+from handlers.replay import Replayed, SignedUse, take
 from handlers.services import Services
 from storage import inbox
 from storage.conversations import lock_conversation, save_conversation
@@ -21,9 +22,13 @@ from storage.conversations import lock_conversation, save_conversation
 log = logging.getLogger(__name__)
 
 
-def handle(services: Services, incoming: Incoming) -> Outcome:
+def handle(services: Services, incoming: Incoming, signed: SignedUse | None = None) -> Outcome:
+    """`signed`: the signature the message came with, when the platform signs its query and not its body
+    (WeChat); a second use with another body raises Replayed and changes nothing (handlers/replay.py)."""
     try:
-        outcome, how = _handle(services, incoming)
+        outcome, how = _handle(services, incoming, signed)
+    except Replayed:
+        raise
     except Exception:
         services.observer.message_handled(incoming.channel, FAILED)
         raise
@@ -31,14 +36,16 @@ def handle(services: Services, incoming: Incoming) -> Outcome:
     return outcome
 
 
-def _handle(services: Services, incoming: Incoming) -> tuple[Outcome, str]:
+def _handle(services: Services, incoming: Incoming, signed: SignedUse | None) -> tuple[Outcome, str]:
     """The outcome, and how handling ended (handlers/observer.py), once the transaction has committed."""
     cipher = services.cipher
     with services.db.transaction() as session:
         now = services.clock.now()
+        if signed is not None:
+            take(session, incoming.channel, signed)
         conversation = lock_conversation(session, incoming.channel, incoming.user_key, incoming.chat_key, now)
         # Checked under the conversation lock: a concurrent duplicate waits for the first to commit.
-        seen, stored = inbox.seen(session, incoming.channel, incoming.message_id)
+        seen, stored = inbox.seen(session, incoming.channel, incoming.user_key, incoming.message_id)
         if seen:
             earlier = cipher.decrypt_json(stored) or []
             return Outcome([Reply.from_dict(item) for item in earlier], duplicate=True), DUPLICATE
@@ -64,9 +71,8 @@ def _handle(services: Services, incoming: Incoming) -> tuple[Outcome, str]:
         _save(turn)
         save_conversation(session, conversation)
         replies = turn.all_replies()
-        inbox.record(
-            session, incoming.channel, incoming.message_id, now, cipher.encrypt_json([r.to_dict() for r in replies])
-        )
+        inbox.record(session, incoming.channel, incoming.user_key, incoming.message_id, now,
+                     cipher.encrypt_json([r.to_dict() for r in replies]))
     log.debug("handled %s message on %s: %d replies", incoming.kind, incoming.channel, len(replies))
     return Outcome(replies), ANSWERED
 
@@ -76,7 +82,7 @@ def _slow_down(services: Services, session, conversation, incoming: Incoming, no
     log.info("rate limit: a %s citizen is sending too fast", incoming.channel)
     save_conversation(session, conversation)
     replies = [Reply(services.taxonomy.texts.rate_limited)]
-    inbox.record(session, incoming.channel, incoming.message_id, now,
+    inbox.record(session, incoming.channel, incoming.user_key, incoming.message_id, now,
                  services.cipher.encrypt_json([r.to_dict() for r in replies]))
     return Outcome(replies)
 

@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
 from classifier import Classification
-from config import Settings, Taxonomy, load_taxonomy
+from config import ConfigError, Settings, Taxonomy, load_taxonomy
 from config.knowledge import KnowledgeBase, load_knowledge_base
 from handlers.clock import Clock, SystemClock
 from handlers.observer import NoObserver, Observer
 from storage import Database, FieldCipher
 from storage.encryption import secret_keys
+from storage.key_check import KeyMismatch, check_secret_key
 from storage.media import MediaStore, open_media_store
 
 if TYPE_CHECKING:
@@ -94,7 +95,7 @@ class Services:
             settings.old_secret_keys.get_secret_value() if settings.old_secret_keys else None,
             settings.data_dir,
         )
-        return cls(
+        services = cls(
             settings=settings,
             taxonomy=taxonomy,
             classifier_instance=None,
@@ -103,6 +104,8 @@ class Services:
             clock=clock or SystemClock(),
             knowledge=knowledge,
         )
+        _refuse_a_foreign_key(services)
+        return services
 
     @cached_property
     def media(self) -> MediaStore:
@@ -128,6 +131,21 @@ class Services:
         if not destinations:
             destinations.append(StaffDestination("log", "staff"))
         return tuple(destinations)
+
+
+def _refuse_a_foreign_key(services: Services) -> None:
+    """Stop at start when YIBANG_SECRET_KEY is not the key this database was set up with."""
+    try:
+        with services.db.transaction() as session:
+            check_secret_key(session, services.cipher, services.clock.now())
+    except KeyMismatch as exc:
+        services.db.dispose()
+        generated = services.settings.secret_key is None
+        raise ConfigError("YIBANG_SECRET_KEY", [
+            f"{'not set, and the key generated into YIBANG_DATA_DIR' if generated else 'this key'} is not the "
+            f"key this database was set up with ({exc}); set YIBANG_SECRET_KEY to that key (and earlier "
+            "ones in YIBANG_OLD_SECRET_KEYS)",
+        ]) from None
 
 
 def upgrade_database(settings: Settings) -> None:

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 from datetime import timedelta
 
 from config.taxonomy import Taxonomy
 from handlers.messages import Reply
+from storage.encryption import redact_phones
+
+# Every way to start a new line (and the controls some clients draw as one): inside a staff message a
+# citizen's line break could start a line that looks like the card's own (联系人：…, 联系时限：…).
+_LINE_BREAKS = re.compile(r"\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
+# What a citizen's line break looks like inside a staff message: visibly theirs, never a line of the card.
+LINE_BREAK_MARK = " ↵ "
+
+
+def citizen_words(text: str) -> str:
+    """A citizen's words as staff see them in a card or notice: mobile numbers masked, on one line."""
+    return _LINE_BREAKS.sub(LINE_BREAK_MARK, redact_phones(text)).strip()
 
 
 def duration(taxonomy: Taxonomy, span: timedelta) -> str:

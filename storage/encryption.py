@@ -58,6 +58,17 @@ class FieldCipher:
             if self._newest is None:
                 self._newest = (key_id, self._keys[key_id])
         self._index_key = _derive(secrets[0], b"lookup-index")
+        # storage/key_check.py: a value each secret makes and nothing else can, which reveals nothing of it
+        self._checks = [hmac.new(_derive(secret, b"key-check"), b"yibang", hashlib.sha256).hexdigest()
+                        for secret in secrets]
+
+    def key_check(self) -> str:
+        """The newest secret's check value."""
+        return self._checks[0]
+
+    def made_check(self, value: str) -> bool:
+        """Whether one of the configured secrets made this check value."""
+        return any(hmac.compare_digest(value.encode(), check.encode()) for check in self._checks)
 
     def encrypt(self, value: str | None) -> str | None:
         if value is None:

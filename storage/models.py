@@ -150,13 +150,15 @@ class InboxMessage(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
+    # the sender: a platform's message id is unique only per sender (WeChat's MsgId)
+    user_key: Mapped[str] = mapped_column(String(128), default="", server_default="")
     message_id: Mapped[str] = mapped_column(String(128))
     received_at: Mapped[datetime] = mapped_column(index=True)
     # The replies given the first time, so a retry can be answered the same way. Encrypted: a summary
     # repeats the citizen's name and phone.
     replies_enc: Mapped[str | None] = mapped_column(Text)
 
-    __table_args__ = (UniqueConstraint("channel", "message_id", name="uq_inbox_message"),)
+    __table_args__ = (UniqueConstraint("channel", "user_key", "message_id", name="uq_inbox_message"),)
 
 
 class OutboxMessage(Base):
@@ -218,7 +220,7 @@ class Attachment(Base):
     shown_at: Mapped[datetime | None]
 
     __table_args__ = (
-        UniqueConstraint("channel", "message_id", name="uq_attachment_message"),
+        UniqueConstraint("channel", "user_key", "message_id", name="uq_attachment_message"),
         Index("ix_attachments_citizen", "channel", "user_key"),
     )
 
@@ -359,3 +361,36 @@ class Open311Key(Base):
     # per-key rate limit (token bucket), on the row every keyed request already locks
     rate_tokens: Mapped[float | None] = mapped_column(Float)
     rate_at: Mapped[datetime | None]
+
+
+class SignedNonce(Base):
+    """A (timestamp, nonce) a platform signed a callback with, kept while that timestamp is accepted: the
+    signature does not cover the body, so a second use with another body is a replay (storage.nonces)."""
+
+    __tablename__ = "signed_nonces"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    timestamp: Mapped[str] = mapped_column(String(16), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # SHA-256 of the body first signed with it: WeChat's own retry of that request is not a replay
+    digest: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class FaqUse(Base):
+    """Learning from use of the instant answers: an answer given (and whether it helped), or a question no
+    entry fitted, for the daily report and the console. The question is kept only when nothing fitted,
+    sealed like the other personal data (a question may name a person or an address)."""
+
+    __tablename__ = "faq_uses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    # answered -> helped | not_helped; or unmatched
+    outcome: Mapped[str] = mapped_column(String(16))
+    entry: Mapped[str | None] = mapped_column(String(64))
+    # unmatched: the closest entry and its score, a hint for whoever adds a phrasing
+    best_entry: Mapped[str | None] = mapped_column(String(64))
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    question_enc: Mapped[str | None] = mapped_column(Text)
+

@@ -32,9 +32,9 @@ def test_contact_points_from_the_command_line_never_print_the_key(env):  # noqa:
     accepted = run(["case", "accept", number], env)
     assert accepted.returncode == 0, accepted.stderr
     view = json.loads(run(["case", "show", number, "--json"], env).stdout)
-    assert view["status"] == "in_progress"
+    assert view["status"] == "in_progress" and view["accepted_at"] and view["accept_due"] > view["assigned_at"]
     assert view["timeline"][-1]["kind"] == "accepted" and view["timeline"][-1]["actor"].startswith("cli:")
     returned = run(["case", "return", number, "--reason", "不属于本部门"], env)
     assert returned.returncode == 0, returned.stderr
     view = json.loads(run(["case", "show", number, "--json"], env).stdout)
-    assert (view["status"], view["department"]) == ("received", None)
+    assert (view["status"], view["department"], view["returns"], view["accepted_at"]) == ("received", None, 1, None)

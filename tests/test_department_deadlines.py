@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from sqlalchemy import select
+from support.desks import act as desk_act
 
 from bot.sweeps import run_sweeps
-from handlers.cases.actions import SUPERVISOR, Actor, CaseDesk
+from handlers.cases.actions import SUPERVISOR, Actor
 from handlers.delivery.payloads import opened
 from handlers.departments.contacts import set_contacts
 from handlers.departments.handover import handover_message
@@ -22,6 +24,7 @@ HEALTH = "市卫生健康委员会"
 HEALTH_CHAT = "-1009876543210"
 CENTRE = -1002222
 CHIEF = Actor("cli:wang", "王主任", role=SUPERVISOR)
+act = partial(desk_act, actor=CHIEF)
 
 
 @pytest.fixture
@@ -30,11 +33,6 @@ def centre(services):
     return dataclasses.replace(services, settings=services.settings.model_copy(
         update={"command_centre_chat_id": CENTRE}))
 
-
-def act(services, number, step):
-    with services.db.transaction() as session:
-        desk = CaseDesk(services, session, CHIEF, services.clock.now())
-        return step(desk, desk.case(number))
 
 
 def rows_to(services, target) -> list[OutboxMessage]:

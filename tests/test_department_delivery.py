@@ -14,31 +14,21 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope
 from pydantic import SecretStr
 from sqlalchemy import select
+from support.desks import act, case_of
 from support.telegram_world import buttons, group_chat
 from support.wechat_stand_in import ROBOT
 
 from bot.application import senders
 from bot.dispatcher import Dispatcher
-from handlers.cases.actions import Actor, CaseDesk
+from handlers.cases.actions import Actor
 from handlers.departments.contacts import set_contacts
-from storage.models import Case, OutboxMessage
+from storage.models import OutboxMessage
 
 HEALTH = "市卫生健康委员会"
 HEALTH_CHAT = -1009876543210
 STAFF = Actor("telegram:501", "李娜")
 
 
-def act(services, number, step, actor=STAFF):
-    with services.db.transaction() as session:
-        desk = CaseDesk(services, session, actor, services.clock.now())
-        return step(desk, desk.case(number))
-
-
-def case_of(services, number) -> Case:
-    with services.db.reading() as session:
-        case = session.scalars(select(Case).where(Case.number == number)).one()
-        _ = case.events
-        return case
 
 
 def outbox_rows(services, channel) -> list[OutboxMessage]:

@@ -8,13 +8,14 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from support.desks import act, case_of
 
-from handlers.cases.actions import DEPARTMENT, SUPERVISOR, ActionRefused, Actor, CaseDesk
+from handlers.cases.actions import DEPARTMENT, SUPERVISOR, ActionRefused, Actor
 from handlers.delivery.payloads import opened
 from handlers.departments.contacts import ContactRefused, list_contacts, set_contacts, unset_contact
 from handlers.departments.handover import handover_message
 from handlers.departments.workflow import accept, hand_back
-from storage.models import Case, DepartmentContact, OutboxMessage
+from storage.models import DepartmentContact, OutboxMessage
 
 HEALTH = "市卫生健康委员会"
 TRANSPORT = "市交通运输局"
@@ -26,17 +27,6 @@ CHIEF = Actor("cli:wang", "王主任", role=SUPERVISOR)
 CLERK = Actor("telegram:801", "卫健委小陈", role=DEPARTMENT, department=HEALTH)
 
 
-def act(services, number, step, actor=STAFF):
-    with services.db.transaction() as session:
-        desk = CaseDesk(services, session, actor, services.clock.now())
-        return step(desk, desk.case(number))
-
-
-def load(services, number) -> Case:
-    with services.db.reading() as session:
-        case = session.scalars(select(Case).where(Case.number == number)).one()
-        _ = case.events
-        return case
 
 
 def rows(services, kind=None) -> list[OutboxMessage]:
@@ -96,7 +86,7 @@ def test_assign_hands_the_case_to_every_contact_point_of_the_department(citizen,
     set_contacts(services, TRANSPORT, {"email": "jtj@zz.gov.cn"})
     number = citizen.files()
     act(services, number, lambda d, c: d.assign(c, HEALTH))
-    case = load(services, number)
+    case = case_of(services, number)
     assert case.assigned_at == clock.now()
     assert case.accept_due == clock.now() + timedelta(minutes=30), "urgent: 30 minutes to accept"
     handovers = rows(services, "department_handover")
@@ -109,7 +99,7 @@ def test_assign_hands_the_case_to_every_contact_point_of_the_department(citizen,
 def test_a_department_without_contact_points_is_assigned_all_the_same(citizen, services):
     number = citizen.files("小区封控，想问问核酸检测点在哪里")
     act(services, number, lambda d, c: d.assign(c, TRANSPORT))
-    case = load(services, number)
+    case = case_of(services, number)
     assert case.status == "assigned" and case.accept_due == case.assigned_at + timedelta(hours=2)
     assert rows(services, "department_handover") == []
 
@@ -149,7 +139,7 @@ def test_the_department_accepts_and_the_citizen_is_told(citizen, services, clock
     clock.advance(minutes=12)
     said = act(services, number, accept, actor=CLERK)
     assert number in said
-    case = load(services, number)
+    case = case_of(services, number)
     assert case.status == "in_progress" and case.accepted_at == clock.now()
     event = case.events[-1]
     assert (event.kind, event.actor, event.public, event.at) == ("accepted", "telegram:801/卫健委小陈", True, clock.now())
@@ -168,9 +158,9 @@ def test_acceptance_is_for_the_department_holding_the_case_or_a_supervisor(citiz
         act(services, number, accept, actor=dataclasses.replace(CLERK, department=TRANSPORT))
     with pytest.raises(ActionRefused):
         act(services, number, accept, actor=STAFF)
-    assert load(services, number).status == "assigned"
+    assert case_of(services, number).status == "assigned"
     act(services, number, accept, actor=CHIEF)
-    assert load(services, number).events[-1].actor == "cli:wang/王主任"
+    assert case_of(services, number).events[-1].actor == "cli:wang/王主任"
 
 
 def test_a_case_staff_already_moved_on_is_accepted_without_a_change_of_state(citizen, services):
@@ -178,7 +168,7 @@ def test_a_case_staff_already_moved_on_is_accepted_without_a_change_of_state(cit
     act(services, number, lambda d, c: d.assign(c, HEALTH))
     act(services, number, lambda d, c: d.note(c, "已联系社区"))
     act(services, number, accept, actor=CLERK)
-    case = load(services, number)
+    case = case_of(services, number)
     assert case.status == "in_progress" and case.accepted_at is not None
     assert case.events[-1].kind == "accepted" and case.events[-1].to_status is None
 
@@ -192,7 +182,7 @@ def test_a_return_goes_back_to_the_queue_with_the_reason_and_staff_are_told(citi
     with pytest.raises(ActionRefused, match="说明原因"):
         act(services, number, lambda d, c: hand_back(d, c, "  "), actor=CLERK)
     act(services, number, lambda d, c: hand_back(d, c, "属于区疫情防控指挥部"), actor=CLERK)
-    case = load(services, number)
+    case = case_of(services, number)
     assert (case.status, case.department, case.returns, case.accept_due) == ("received", None, 1, None)
     event = case.events[-1]
     assert (event.kind, event.public, event.data["reason"]) == ("returned", False, "属于区疫情防控指挥部")
@@ -211,4 +201,4 @@ def test_after_two_returns_a_supervisor_decides(citizen, services):
     act(services, number, lambda d, c: d.assign(c, HEALTH), actor=CHIEF)
     with pytest.raises(ActionRefused, match="不能再退回"):
         act(services, number, lambda d, c: hand_back(d, c, "还是不是我们的"), actor=CLERK)
-    assert load(services, number).status == "assigned"
+    assert case_of(services, number).status == "assigned"

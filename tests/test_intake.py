@@ -21,7 +21,6 @@ from handlers.process import handle
 from handlers.staff.notices import render_card
 from storage.models import Case, CaseEvent, OutboxMessage
 
-
 GOV_TAXONOMY = Path(__file__).resolve().parents[1] / "config" / "taxonomy" / "gov-12345.yaml"
 
 

@@ -58,13 +58,16 @@ def test_a_rolled_back_filing_gives_its_number_back(database):
 def test_inbox_records_a_message_once(database):
     now = at("2022-01-10 10:00")
     with database.transaction() as session:
-        assert seen(session, "telegram", "1") == (False, None)
-        assert record(session, "telegram", "1", now, "token-1")
-        assert not record(session, "telegram", "1", now, "token-2")
-        assert record(session, "wechat", "1", now, None)
+        assert seen(session, "telegram", "u1", "1") == (False, None)
+        assert record(session, "telegram", "u1", "1", now, "token-1")
+        assert not record(session, "telegram", "u1", "1", now, "token-2")
+        assert record(session, "wechat", "u1", "1", now, None)
+        assert record(session, "wechat", "u2", "1", now, "token-3"), "another sender's message 1 is another"
     with database.reading() as session:
-        assert seen(session, "telegram", "1") == (True, "token-1")
-        assert seen(session, "wechat", "1") == (True, None)
+        assert seen(session, "telegram", "u1", "1") == (True, "token-1")
+        assert seen(session, "wechat", "u1", "1") == (True, None)
+        assert seen(session, "wechat", "u2", "1") == (True, "token-3")
+        assert seen(session, "telegram", "u2", "1") == (False, None)
 
 
 def test_conversation_is_created_once_and_locked(database):
@@ -202,7 +205,7 @@ def test_writes_from_many_short_lived_threads_all_commit(database):
     def write(index: int) -> None:
         try:
             with database.transaction() as session:
-                record(session, "wechat", f"m{index}", at("2022-01-10 10:00"), None)
+                record(session, "wechat", "u1", f"m{index}", at("2022-01-10 10:00"), None)
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -214,18 +217,18 @@ def test_writes_from_many_short_lived_threads_all_commit(database):
             thread.join(30)
     assert not errors
     with database.reading() as session:
-        assert all(seen(session, "wechat", f"m{index}")[0] for index in range(40))
+        assert all(seen(session, "wechat", "u1", f"m{index}")[0] for index in range(40))
 
 
 def test_a_failed_write_rolls_back_and_the_next_one_works(database):
     with pytest.raises(LookupError):
         with database.transaction() as session:
-            record(session, "wechat", "lost", at("2022-01-10 10:00"), None)
+            record(session, "wechat", "u1", "lost", at("2022-01-10 10:00"), None)
             raise LookupError("something failed after the write")
     with database.transaction() as session:
-        record(session, "wechat", "kept", at("2022-01-10 10:00"), None)
+        record(session, "wechat", "u1", "kept", at("2022-01-10 10:00"), None)
     with database.reading() as session:
-        assert not seen(session, "wechat", "lost")[0] and seen(session, "wechat", "kept")[0]
+        assert not seen(session, "wechat", "u1", "lost")[0] and seen(session, "wechat", "u1", "kept")[0]
 
 
 def test_a_write_inside_a_write_on_sqlite_is_refused_at_once(tmp_path):
@@ -239,6 +242,6 @@ def test_a_write_inside_a_write_on_sqlite_is_refused_at_once(tmp_path):
             with pytest.raises(RuntimeError), database.transaction():
                 pass
         with database.transaction() as session:  # and the writer is free again
-            record(session, "wechat", "after", at("2022-01-10 10:00"), None)
+            record(session, "wechat", "u1", "after", at("2022-01-10 10:00"), None)
     finally:
         database.dispose()

@@ -59,9 +59,9 @@ def test_slow_handling_answers_success_and_the_reply_comes_once_as_a_customer_se
     release = threading.Event()
     real_handle = bot.wechat.route.handle
 
-    def slow_handle(services, incoming):
+    def slow_handle(services, incoming, *signed):
         release.wait(timeout=30)
-        return real_handle(services, incoming)
+        return real_handle(services, incoming, *signed)
 
     monkeypatch.setattr(bot.wechat.route, "handle", slow_handle)
     # The budget is kept where handlers run on threads (PostgreSQL); on SQLite a message takes about a

@@ -19,16 +19,20 @@ def stats(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """The day's figures: intake by category, closed, urgent closed, overdue."""
+    from handlers.reports.departments import department_lines
     from handlers.reports.statistics import figures_of_day
 
     svc = services()
-    figures = figures_of_day(svc, parse_day(day, svc)).as_dict()
+    day_figures = figures_of_day(svc, parse_day(day, svc))
+    figures = day_figures.as_dict()
     if as_json:
         print_json(figures)
         return
     typer.echo(svc.taxonomy.texts.stats_line.format(**figures))
     for name, count in figures["intake_by_category"].items():
         typer.echo(f"  {name:<8}{count:>6}")
+    for line in department_lines(svc.taxonomy.texts, day_figures.departments):
+        typer.echo(line)
 
 
 @app.command()

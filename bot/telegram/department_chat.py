@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from bot.dispatcher import GiveUp, RetryLater, SendResult, Sent
+from bot.dispatcher import SendResult, Sent
 from bot.telegram.render import messages
+from bot.telegram.staff_attachments import group_refused
 from bot.telegram.staff_card import callback_data
 from handlers.delivery.outbox import OutboxItem
 from handlers.departments.contacts import TELEGRAM
@@ -46,9 +47,7 @@ async def send_handover(sender: TelegramSender, item: OutboxItem) -> SendResult:
         for kwargs in sends:
             await bot.send_message(chat_id=item.target, **kwargs)
     except (Forbidden, BadRequest) as exc:
-        if isinstance(exc, Forbidden) or "chat not found" in exc.message.lower():
-            return RetryLater(f"{type(exc).__name__}: {exc}")
-        return GiveUp(f"{type(exc).__name__}: {exc}")
+        return group_refused(exc)
     except TelegramError as exc:
         return sender.retry(exc)
     return Sent()

@@ -86,8 +86,11 @@ class TelegramSender:
         held = self.held_back(item.target)
         if held is not None:
             return held
+        sends = messages(reply, self.services.taxonomy.texts, clear_keyboard=False)
+        if not sends:  # news with no words is a broken row, not a delivery
+            return GiveUp("the update has no text to send")
         try:
-            await self._post(item.target, messages(reply, self.services.taxonomy.texts, clear_keyboard=False))
+            await self._post(item.target, sends)
         except (Forbidden, BadRequest) as exc:
             if isinstance(exc, Forbidden) or _chat_gone(exc):
                 await asyncio.to_thread(reachability.gone, self.services, CHANNEL, item.target)

@@ -58,13 +58,18 @@ async def send_case_attachments(sender: TelegramSender, item: OutboxItem) -> Sen
             await _send(sender, chat_id, group, caption, reply, as_photos=False)
             caption = None
     except (Forbidden, BadRequest) as exc:
-        # The group refusing (the bot removed, a wrong id) is a setting to fix: retried until given up.
-        if isinstance(exc, Forbidden) or "chat not found" in exc.message.lower():
-            return RetryLater(f"{type(exc).__name__}: {exc}")
-        return GiveUp(f"{type(exc).__name__}: {exc}")
+        return group_refused(exc)
     except TelegramError as exc:
         return sender.retry(exc)
     return Sent()
+
+
+def group_refused(exc: Forbidden | BadRequest) -> SendResult:
+    """The group refusing (the bot removed, a wrong id) is a setting to fix: retried until given up; any
+    other refusal of the message itself is final."""
+    if isinstance(exc, Forbidden) or "chat not found" in exc.message.lower():
+        return RetryLater(f"{type(exc).__name__}: {exc}")
+    return GiveUp(f"{type(exc).__name__}: {exc}")
 
 
 def _albums(files: Sequence[StaffFile]) -> list[list[StaffFile]]:

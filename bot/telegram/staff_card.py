@@ -63,7 +63,9 @@ def parse_press(data: str | None) -> Press | None:
         return None
     if len(parts) == 3:
         return Press(parts[1], parts[2])
-    return Press(parts[1], parts[2], int(parts[3])) if parts[3].isdigit() else None
+    # ASCII digits only: "²" and "٣" are digits to str.isdigit(), and int() refuses the first.
+    argument = parts[3]
+    return Press(parts[1], parts[2], int(argument)) if argument.isascii() and argument.isdigit() else None
 
 
 def card_keyboard(texts: Texts, card: StaffCard) -> InlineKeyboardMarkup | None:

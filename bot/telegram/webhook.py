@@ -19,9 +19,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 from telegram import Bot, Update
 
+from bot.http_body import BadRequest, read_body
+
 log = logging.getLogger(__name__)
 
 PATH = "/telegram"
+# An update is a few kilobytes (a message is at most 4,096 characters, a caption 1,024, plus their
+# entities); anything far larger is not Telegram's and is refused before it is parsed.
+MAX_BODY_BYTES = 256 * 1024
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
@@ -35,8 +40,8 @@ def webhook_route(secret: str, bot: Callable[[], Bot], process: Callable[[Update
             log.warning("refused a POST to %s without the right secret token", PATH)
             return Response(status_code=403)
         try:
-            data: Any = json.loads(await request.body())
-        except ValueError:  # not JSON, or not UTF-8
+            data: Any = json.loads(await read_body(request, MAX_BODY_BYTES))
+        except (BadRequest, ValueError, RecursionError):  # too large, not JSON or UTF-8, nested too deep
             return Response(status_code=400)
         if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
             return Response(status_code=400)

@@ -35,7 +35,8 @@ class WeChatChannel:
             log.warning("YIBANG_WECHAT_APP_SECRET is not set: passive replies work, pushes cannot be sent")
         self.services = services
         self.late_replies = LateReplies(services)
-        envelope = Envelope(token, settings.wechat_app_id or "", aes_key, settings.wechat_max_age_seconds)
+        envelope = Envelope(token, settings.wechat_app_id or "", aes_key, settings.wechat_max_age_seconds,
+                            plain_too=settings.wechat_mode == "compatible")
         self.callback = WeChatCallback(services, envelope, self.late_replies)
         secret = settings.wechat_app_secret.get_secret_value() if settings.wechat_app_secret else ""
         self.client = OfficialAccountClient(

@@ -55,14 +55,15 @@ class CustomerServiceSender:
         if kind is OutboxKind.CITIZEN_UPDATE:
             replies = [Reply.from_dict(item.payload)]
         elif kind is OutboxKind.LATE_REPLY:
-            replies = stored_replies(self.services, CHANNEL, str(item.payload.get("message_id", "")))
+            replies = stored_replies(self.services, CHANNEL, item.target, str(item.payload.get("message_id", "")))
             if replies is None:
                 return RetryLater("the message has not been handled yet", after=NOT_HANDLED_YET_SECONDS)
         else:
             return GiveUp(f"WeChat has no message for outbox rows of kind {item.payload.get('kind')!r}")
         text = reply_text(self.services.taxonomy, replies)
         if not text:
-            return Sent()
+            # A late answer may be nothing to say; news with no words is a broken row, not a delivery.
+            return Sent() if kind is OutboxKind.LATE_REPLY else GiveUp("the update has no text to send")
         texts = self.services.taxonomy.texts
         now = self.services.clock.now()
         citizen = reach(self.services, CHANNEL, item.target)

@@ -16,8 +16,9 @@ from starlette.datastructures import QueryParams
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import WeChatException
 
-from bot.wechat.signature import check_fresh, check_signature
+from bot.wechat.signature import SignatureRefused, check_fresh, check_signature
 from bot.wechat.xml import MalformedXml, parse_fields
+from handlers.replay import MAX_NONCE_LENGTH
 
 
 @dataclass(frozen=True)
@@ -42,19 +43,30 @@ class Signed:
 
 
 class Envelope:
-    def __init__(self, token: str, app_id: str, aes_key: str | None, max_age_seconds: int):
+    def __init__(self, token: str, app_id: str, aes_key: str | None, max_age_seconds: int, *,
+                 plain_too: bool = False):
+        """`plain_too`: with an AES key, plain bodies are taken as well (YIBANG_WECHAT_MODE=compatible)."""
         self.token = token
         self.max_age_seconds = max_age_seconds
         self.crypto = WeChatCrypto(token, aes_key, app_id) if aes_key else None
+        self.plain_too = plain_too or self.crypto is None
 
     def check(self, signed: Signed, now: datetime) -> None:
         """Raise SignatureRefused unless the query is signed with our token and fresh."""
         check_fresh(signed.timestamp, now, self.max_age_seconds)
+        if len(signed.nonce) > MAX_NONCE_LENGTH:
+            raise SignatureRefused("nonce too long")
         check_signature(signed.signature, self.token, signed.timestamp, signed.nonce)
 
     def open(self, signed: Signed, body: bytes) -> bytes | str:
-        """The message XML inside a checked request: the body itself, or in safe mode its decryption."""
+        """The message XML inside a checked request: the body itself, or in safe mode its decryption.
+
+        In safe mode the query's signature proves only that WeChat signed *some* request with this
+        timestamp and nonce; the body's own msg_signature is what proves the body. So with an AES key a
+        plain body is refused unless compatible mode says otherwise."""
         if not signed.encrypted:
+            if not self.plain_too:
+                raise SignatureRefused("a plain body, but only safe mode is accepted")
             return body
         if self.crypto is None:
             raise MalformedXml("safe mode request, but no EncodingAESKey is configured")

@@ -8,6 +8,7 @@ and its key, so a subscribe and a click in the same second stay two events).
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import UTC, datetime
 
 from wechatpy.messages import BaseMessage, UnknownMessage
@@ -30,6 +31,10 @@ _EVENTS = {
 }
 # WeChat's media message types, named as the handlers name them.
 _MEDIA = {"image": "photo", "voice": "voice", "video": "video", "shortvideo": "video"}
+
+
+# What WeChat's media ids look like: letters, digits, - and _ (64 characters today).
+_MEDIA_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 
 
 def _string(value: object) -> str:
@@ -75,7 +80,11 @@ def to_incoming(message: BaseMessage) -> Incoming | None:
         }
         return Incoming(message_id=message_id, kind=IncomingKind.LOCATION, payload=payload, **common)
     media = _MEDIA.get(message.type, message.type)
-    payload = {"media": media, "file_id": _string(getattr(message, "media_id", ""))}
+    media_id = _string(getattr(message, "media_id", ""))
+    if message.type in _MEDIA and not _MEDIA_ID.match(media_id):
+        # WeChat sends every picture, voice and video with the id to fetch it by.
+        raise MalformedXml("MediaId is missing or not a media id")
+    payload = {"media": media, "file_id": media_id}
     if media == "voice":
         # Present when the account has speech recognition on (接收语音识别结果).
         payload["recognition"] = _string(message.recognition)

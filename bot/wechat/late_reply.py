@@ -30,7 +30,7 @@ class LateReplies:
         task.add_done_callback(self._following.discard)
 
     def was_deferred(self, incoming: Incoming) -> bool:
-        return late_replies.was_deferred(self.services, incoming.channel, incoming.message_id)
+        return late_replies.was_deferred(self.services, incoming)
 
     async def settle(self) -> None:
         """Wait for every deferred message's handling (on shutdown, and in tests)."""

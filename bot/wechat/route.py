@@ -25,6 +25,7 @@ from bot.wechat.signature import SignatureRefused
 from bot.wechat.xml import MalformedXml, parse_wechat_message
 from handlers.messages import Incoming, Outcome
 from handlers.process import handle
+from handlers.replay import Replayed, SignedUse
 from handlers.services import Services
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ class WeChatCallback:
             body = await read_body(request, MAX_BODY_BYTES)
             message = parse_wechat_message(self.envelope.open(signed, body))
             incoming = to_incoming(message)
+            use = SignedUse.of(signed.timestamp, signed.nonce, body, self.envelope.max_age_seconds)
         except SignatureRefused as exc:
             log.warning("refused a WeChat callback from %s: %s", _peer(request), exc)
             return PlainTextResponse("forbidden", status_code=403)
@@ -60,7 +62,11 @@ class WeChatCallback:
             return PlainTextResponse("bad request", status_code=400)
         if incoming is None:
             return PlainTextResponse(SUCCESS)
-        outcome = await self._answer(incoming)
+        try:
+            outcome = await self._answer(incoming, use)
+        except Replayed as exc:
+            log.warning("refused a WeChat callback from %s: %s", _peer(request), exc)
+            return PlainTextResponse("forbidden", status_code=403)
         if outcome is None or not outcome.replies:
             return PlainTextResponse(SUCCESS)
         if outcome.duplicate and await asyncio.to_thread(self.late_replies.was_deferred, incoming):
@@ -69,9 +75,9 @@ class WeChatCallback:
         xml = passive_reply(message, text, self.services.clock.now())
         return Response(self.envelope.seal(signed, xml), media_type="application/xml")
 
-    async def _answer(self, incoming: Incoming) -> Outcome | None:
+    async def _answer(self, incoming: Incoming, use: SignedUse) -> Outcome | None:
         """The handlers' outcome if it comes within the budget; else None, and the answer is deferred."""
-        answer = await within_budget(self.services, self.budget, handle, self.services, incoming)
+        answer = await within_budget(self.services, self.budget, handle, self.services, incoming, use)
         if isinstance(answer, asyncio.Future):
             self.late_replies.defer(incoming, answer)
             return None

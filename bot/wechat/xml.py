@@ -16,6 +16,9 @@ import xmltodict
 from wechatpy import parse_message
 from wechatpy.messages import BaseMessage
 
+# The latest CreateTime taken (2100-01-01): a time beyond what datetime can hold (year 33658) is no time.
+LATEST_CREATE_TIME = 4_102_444_800
+
 
 class MalformedXml(Exception):
     """Not a WeChat message: bad XML, a DOCTYPE or entity, or a missing field. Answered with 400."""
@@ -56,6 +59,19 @@ def parse_fields(body: bytes | str) -> dict[str, Any]:
     return root
 
 
+def _refuse_attributes(value: object) -> None:
+    """WeChat writes no attributes; xmltodict would turn an element with one into a dict (`@a`, `#text`)
+    where wechatpy expects text."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if key.startswith("@"):
+                raise MalformedXml(f"attribute {key[1:]!r} is not WeChat's")
+            _refuse_attributes(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            _refuse_attributes(inner)
+
+
 def parse_wechat_message(body: bytes | str) -> BaseMessage:
     """A checked message body as wechatpy's typed message (TextMessage, ClickEvent, …).
 
@@ -68,8 +84,12 @@ def parse_wechat_message(body: bytes | str) -> BaseMessage:
         if not isinstance(fields.get(required), str) or not fields[required].strip():
             raise MalformedXml(f"{required} is missing")
     created = fields["CreateTime"]
-    if not created.isascii() or not created.isdigit() or len(created) > 12:
+    if not created.isascii() or not created.isdigit() or int(created) > LATEST_CREATE_TIME:
         raise MalformedXml("CreateTime is not a time")
+    msg_id = fields.get("MsgId")
+    if msg_id is not None and not (isinstance(msg_id, str) and msg_id.isascii() and msg_id.strip().isdigit()):
+        raise MalformedXml("MsgId is not a number")
+    _refuse_attributes(fields)
     try:
         return parse_message(body)
     except (AttributeError, KeyError, TypeError, ValueError) as exc:

@@ -44,9 +44,23 @@ TIMEOUT_SECONDS = 10.0
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 
 
+# What WeCom's markdown reads as a link, a tag (<font color=…>), an entity, code, a quote or a heading,
+# drawn as the full-width characters that look the same and mean nothing: the card is plain text with the
+# citizen's words in it. (WeCom's markdown has no documented backslash escape.) Asterisks stay: a masked
+# phone (139****5678) is ours, and a citizen's bold can neither link nor add a line.
+_MARKUP = str.maketrans({
+    "[": "［", "]": "］", "(": "（", ")": "）", "<": "＜", ">": "＞", "`": "｀", "#": "＃", "&": "＆",
+})
+
+
+def markdown_safe(text: str) -> str:
+    """Plain text that WeCom's markdown shows exactly as it reads, with no link, tag or format in it."""
+    return text.translate(_MARKUP)
+
+
 def markdown_card(texts: Texts, text: str) -> str:
     """The card as WeCom markdown: its first line (number, 紧急) in bold, cut to the robot's limit."""
-    first, _, rest = text.partition("\n")
+    first, _, rest = markdown_safe(text).partition("\n")
     content = f"**{first}**\n{rest}" if rest else f"**{first}**"
     if len(content.encode("utf-8")) <= MAX_MARKDOWN_BYTES:
         return content
@@ -107,7 +121,8 @@ class RobotSender:
         texts = self.services.taxonomy.texts
         images = [file for file in found.files if file.is_image]
         others = len(found.files) - len(images)
-        line = f"**{found.caption}**" + (texts.wecom_attachments_elsewhere.format(count=others) if others else "")
+        line = f"**{markdown_safe(found.caption)}**" + (
+            markdown_safe(texts.wecom_attachments_elsewhere.format(count=others)) if others else "")
         bodies = [markdown(line)]
         for file in images:
             data = fit_within(file.data, MAX_IMAGE_BYTES)

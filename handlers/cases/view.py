@@ -50,6 +50,11 @@ def case_view(services: Services, case: Case, *, timeline: bool = True, reveal: 
         "created_at": _iso(services.local(case.created_at)),
         "updated_at": _iso(services.local(case.updated_at)),
         "department": case.department,
+        # the department's part: handed over, due to accept (签收) by, accepted, how often handed back (退回)
+        "assigned_at": _iso(case.assigned_at and services.local(case.assigned_at)),
+        "accept_due": _iso(case.accept_due and services.local(case.accept_due)),
+        "accepted_at": _iso(case.accepted_at and services.local(case.accepted_at)),
+        "returns": case.returns or 0,
         "name": name if reveal else mask_name(name),
         "phone": phone if reveal else mask_phone(phone),
         "phone2": details.phone2 if reveal else (mask_phone(details.phone2) or None),

@@ -21,6 +21,7 @@ from handlers.conversation.validators import Reject
 from handlers.delivery import payloads
 from handlers.delivery.outbox import queue_for_each
 from handlers.staff import notices as staff_notices
+from handlers.wording import citizen_words
 from storage.cases import case_by_number
 from storage.encryption import mask_phone
 from storage.models import Case
@@ -149,7 +150,7 @@ def _apply(turn: Turn, case: Case, field: str, value: str) -> tuple[str, str]:
     found = reading.address_finder(turn.taxonomy).find(value)
     case.details_enc = replace(details, address=value).seal(cipher)
     case.place = (found.place if found else value)[:64]
-    return details.address or "", value
+    return citizen_words(details.address or ""), citizen_words(value)
 
 
 def reprompt(turn: Turn) -> None:

@@ -9,7 +9,7 @@ from classifier import Classification
 from handlers.conversation.turn import Turn
 from handlers.messages import Reply
 from handlers.staff.notices import tell_staff
-from storage.encryption import redact_phones
+from handlers.wording import citizen_words
 
 _ADVICE = {"120": "emergency_120", "110": "emergency_110", "119": "emergency_119"}
 
@@ -34,9 +34,9 @@ def warn_if_dangerous(turn: Turn, text: str, classification: Classification) -> 
             "staff_danger_alert",
             channel=incoming.channel,
             reasons=turn.texts.list_separator.join(classification.urgency.reasons),
-            problem=redact_phones(text),
+            problem=citizen_words(text),
         ),
-        dedupe_key=f"danger:{incoming.channel}:{incoming.message_id}",
+        dedupe_key=f"danger:{incoming.channel}:{incoming.user_key}:{incoming.message_id}",
         now=turn.now,
         urgent=True,
     )

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from handlers.conversation import correction, danger, intake, progress, revisit_answers, supplement
+from handlers.conversation import correction, danger, instant_answers, intake, progress, revisit_answers, supplement
 from handlers.conversation import media as files
 from handlers.conversation.filing import file_case
 from handlers.conversation.intents import Command, Intent, is_greeting, recognise
@@ -160,6 +160,8 @@ def _free_text(turn: Turn, text: str) -> None:
     if not dangerous and is_greeting(text, turn.taxonomy.commands):
         _menu(turn, "greeting")
         return
+    if instant_answers.answer_if_known(turn, text, classification):
+        return
     open_cases = progress.open_cases(turn)
     if open_cases and not dangerous:
         supplement.offer(turn, open_cases[0], text)
@@ -177,6 +179,12 @@ def _free_text(turn: Turn, text: str) -> None:
         intake.start(turn)
         return
     intake.start(turn, {"problem": parsed.value})
+
+
+def _after_answer(turn: Turn, text: str) -> None:
+    """Neither 1 nor 我要求助 after an instant answer: a new message, taken as one."""
+    instant_answers.leave(turn)
+    _free_text(turn, text)
 
 
 def _idle_reprompt(turn: Turn) -> None:
@@ -371,6 +379,16 @@ register(correction.CORRECT_WHICH, Step(on_text=_unknown_choice(correction.repro
                                         choices=correction.which_choices, on_choice=correction.choose))
 register(correction.CORRECT_VALUE, Step(on_text=correction.given, reprompt=correction.reprompt,
                                         choices=correction.value_choices, on_choice=correction.choose_value))
+
+register(
+    instant_answers.FOLLOW_UP,
+    Step(
+        on_text=_after_answer,
+        reprompt=instant_answers.reprompt,
+        choices=instant_answers.choices,
+        on_choice=instant_answers.choose,
+    ),
+)
 
 # 回访: the revisit sweep asks; the answers are handled here, each a step waiting as long as a revisit does
 register(

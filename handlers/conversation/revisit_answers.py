@@ -21,9 +21,8 @@ from handlers.cases.states import Status
 from handlers.cases.timeline import CITIZEN, add_event, change_status
 from handlers.conversation.turn import Turn
 from handlers.staff import notices as staff_notices
-from handlers.wording import status_label
+from handlers.wording import citizen_words, status_label
 from storage.cases import case_by_number
-from storage.encryption import redact_phones
 from storage.models import Case
 
 REVISIT = "revisit"  # 问题解决了吗？
@@ -116,8 +115,8 @@ def still_wrong(turn: Turn, text: str) -> None:
     staff_notices.tell_staff(
         turn.session,
         turn.services,
-        turn.text("staff_revisit_comment", number=case.number, text=redact_phones(text)),
-        dedupe_key=f"revisit-comment:{turn.incoming.channel}:{turn.incoming.message_id}",
+        turn.text("staff_revisit_comment", number=case.number, text=citizen_words(text)),
+        dedupe_key=f"revisit-comment:{turn.incoming.channel}:{turn.incoming.user_key}:{turn.incoming.message_id}",
         now=turn.now,
         case_id=case.id,
     )

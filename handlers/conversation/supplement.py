@@ -11,8 +11,8 @@ from handlers.conversation import intake
 from handlers.conversation.turn import IDLE, Turn
 from handlers.conversation.validators import Value
 from handlers.staff import notices as staff_notices
+from handlers.wording import citizen_words
 from storage.cases import case_by_number
-from storage.encryption import redact_phones
 from storage.models import Case
 
 SUPPLEMENT = "supplement"
@@ -76,8 +76,8 @@ def _add_to_case(turn: Turn, pending: dict[str, Any]) -> None:
         staff_notices.tell_staff(
             turn.session,
             turn.services,
-            turn.text("staff_supplement", number=case.number, text=redact_phones(text)),
-            dedupe_key=f"supplement:{turn.incoming.channel}:{turn.incoming.message_id}",
+            turn.text("staff_supplement", number=case.number, text=citizen_words(text)),
+            dedupe_key=f"supplement:{turn.incoming.channel}:{turn.incoming.user_key}:{turn.incoming.message_id}",
             now=turn.now,
             case_id=case.id,
         )

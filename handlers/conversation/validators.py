@@ -99,18 +99,25 @@ def find_name(text: str, titles: Iterable[str], leads: Iterable[str] = (), phone
 
 
 # A mobile number anywhere in a text: 13912345678, 139 1234 5678, 139-1234-5678, +86 139…
-_MOBILE_IN_TEXT = re.compile(r"(?<![\d+])(?:(?:\+|00)?86[\s-]?)?(1[3-9]\d(?:[\s-]?\d){8})(?!\d)")
+_MOBILE_IN_TEXT = re.compile(r"(?<![0-9+])(?:(?:\+|00)?86[\s-]?)?(1[3-9][0-9](?:[\s-]?[0-9]){8})(?![0-9])")
 # A landline with its area code: 0371-63812345, (0371)63812345, 010 12345678, 037163812345. Area codes
 # are 0 plus 2 or 3 digits; local numbers 7 or 8 digits (GB/T 13498; 010 and 02x take 8).
 _LANDLINE_IN_TEXT = re.compile(
-    r"(?<!\d)[(（]?(0(?:10|2\d|[3-9]\d{2}))[)）]?[\s-]?([2-9]\d{2,3})[\s-]?(\d{4})(?!\d)"
+    r"(?<![0-9])[(（]?(0(?:10|2[0-9]|[3-9][0-9]{2}))[)）]?[\s-]?([2-9][0-9]{2,3})[\s-]?([0-9]{4})(?![0-9])"
 )
+
+
+def ascii_digits(text: str) -> str:
+    """Every decimal digit as its ASCII digit: a number typed in Arabic-Indic (٣) or another script's digits
+    is the same number, and stored, masked, searched and dialled as 0-9. (Full-width digits are NFKC's.)
+    Digit-like characters that are not decimal digits (², ①) stay, and are refused as not a number."""
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() and not ch.isascii() else ch for ch in text)
 
 
 def find_phones(text: str) -> list[str]:
     """Every contact number in a text, in the order written, each once: mobiles as 11 digits, landlines
-    as 区号-号码 (0371-63812345)."""
-    raw = unicodedata.normalize("NFKC", clean_text(text))
+    as 区号-号码 (0371-63812345); digits of any script read as ASCII."""
+    raw = ascii_digits(unicodedata.normalize("NFKC", clean_text(text)))
     found: list[tuple[int, str]] = []
     taken: list[tuple[int, int]] = []
     for match in _MOBILE_IN_TEXT.finditer(raw):
@@ -128,7 +135,7 @@ def find_phones(text: str) -> list[str]:
 
 def without_phones(text: str) -> str:
     """The text without the contact numbers in it (what is left of "张女士 13912345678" is the name)."""
-    raw = unicodedata.normalize("NFKC", clean_text(text))
+    raw = ascii_digits(unicodedata.normalize("NFKC", clean_text(text)))
     return _LANDLINE_IN_TEXT.sub(" ", _MOBILE_IN_TEXT.sub(" ", raw)).strip()
 
 
@@ -138,7 +145,7 @@ def parse_phone(text: str) -> Parsed:
     found = find_phones(text)
     if found:
         return Value(found[0])
-    raw = unicodedata.normalize("NFKC", clean_text(text))
+    raw = ascii_digits(unicodedata.normalize("NFKC", clean_text(text)))
     digits_only = _PHONE_NOISE.sub("", raw)
     if digits_only.startswith("+86"):
         digits_only = digits_only[3:]
@@ -146,7 +153,7 @@ def parse_phone(text: str) -> Parsed:
         digits_only = digits_only[4:]
     elif digits_only.startswith("86") and len(digits_only) == 13:
         digits_only = digits_only[2:]
-    if digits_only.isdigit() and digits_only.startswith("1") and len(digits_only) != 11:
+    if digits_only.isascii() and digits_only.isdigit() and digits_only.startswith("1") and len(digits_only) != 11:
         return Reject("bad_phone_length", {"count": len(digits_only)})
     return Reject("bad_phone_format")
 

@@ -18,8 +18,8 @@ from storage import inbox, outbox
 from storage.models import OutboxMessage
 
 
-def _dedupe_key(channel: str, message_id: str) -> str:
-    return f"{channel}:late-reply:{message_id}"
+def _dedupe_key(channel: str, user_key: str, message_id: str) -> str:
+    return f"{channel}:late-reply:{user_key}:{message_id}"
 
 
 def defer(services: Services, incoming: Incoming) -> None:
@@ -30,34 +30,34 @@ def defer(services: Services, incoming: Incoming) -> None:
             channel=incoming.channel,
             target=incoming.chat_key,
             payload=payloads.late_reply(incoming.message_id),
-            dedupe_key=_dedupe_key(incoming.channel, incoming.message_id),
+            dedupe_key=_dedupe_key(incoming.channel, incoming.user_key, incoming.message_id),
             now=services.clock.now(),
         )
 
 
-def was_deferred(services: Services, channel: str, message_id: str) -> bool:
+def was_deferred(services: Services, incoming: Incoming) -> bool:
     with services.db.reading() as session:
-        return _row_id(session, channel, message_id) is not None
+        return _row_id(session, incoming.channel, incoming.user_key, incoming.message_id) is not None
 
 
 def give_up(services: Services, incoming: Incoming, error: str) -> None:
     """Handling failed after the platform was told "success": the row is for a person to see."""
     with services.db.transaction() as session:
-        row_id = _row_id(session, incoming.channel, incoming.message_id)
+        row_id = _row_id(session, incoming.channel, incoming.user_key, incoming.message_id)
         if row_id is not None:
             outbox.mark_failed(session, row_id, services.clock.now(), error)
 
 
-def stored_replies(services: Services, channel: str, message_id: str) -> list[Reply] | None:
-    """The replies the handlers gave a message, None while it has not been handled (or never was)."""
+def stored_replies(services: Services, channel: str, user_key: str, message_id: str) -> list[Reply] | None:
+    """The replies the handlers gave a sender's message, None while it has not been handled (or never was)."""
     with services.db.reading() as session:
-        seen, replies_enc = inbox.seen(session, channel, message_id)
+        seen, replies_enc = inbox.seen(session, channel, user_key, message_id)
     if not seen:
         return None
     return [Reply.from_dict(item) for item in services.cipher.decrypt_json(replies_enc) or []]
 
 
-def _row_id(session, channel: str, message_id: str) -> int | None:
+def _row_id(session, channel: str, user_key: str, message_id: str) -> int | None:
     return session.scalar(
-        select(OutboxMessage.id).where(OutboxMessage.dedupe_key == _dedupe_key(channel, message_id))
+        select(OutboxMessage.id).where(OutboxMessage.dedupe_key == _dedupe_key(channel, user_key, message_id))
     )

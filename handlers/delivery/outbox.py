@@ -117,7 +117,12 @@ def take_pushes(services: Services, channel: str, target: str, *, limit: int = 2
     with services.db.transaction() as session:
         rows = outbox.claim_due(session, now, channels={channel}, limit=limit, lease=timedelta(minutes=5),
                                 target=target)
-        replies = [Reply.from_dict(payloads.opened(services.cipher, row.payload)) for row in rows]
+        replies = []
         for row in rows:
+            payload = payloads.opened(services.cipher, row.payload)
+            if payloads.unopened(payload):
+                outbox.mark_failed(session, row.id, now, "the sealed message cannot be opened with the configured keys")
+                continue
+            replies.append(Reply.from_dict(payload))
             outbox.mark_sent(session, row.id, now)
     return replies

@@ -16,6 +16,8 @@ from typing import Any
 from storage.encryption import FieldCipher
 
 SEALED = "sealed"
+# Set on an opened payload whose seal no configured key opens: it is a failure, never an empty message.
+UNOPENED = "unopened"
 
 
 class OutboxKind(StrEnum):
@@ -89,5 +91,12 @@ def opened(cipher: FieldCipher, payload: Mapping[str, Any]) -> dict[str, Any]:
     """The payload as senders read it (`text`, `choices`, …), sealed or not."""
     if SEALED not in payload:
         return dict(payload)
-    content = cipher.decrypt_json(payload[SEALED]) or {}
+    content = cipher.decrypt_json(payload[SEALED])
+    if not isinstance(content, dict):
+        content = {UNOPENED: True}
     return {**{key: value for key, value in payload.items() if key != SEALED}, **content}
+
+
+def unopened(payload: Mapping[str, Any]) -> bool:
+    """Whether the payload was sealed with a key that is not configured (or was damaged)."""
+    return bool(payload.get(UNOPENED))

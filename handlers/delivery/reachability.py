@@ -15,8 +15,9 @@ from datetime import datetime, timedelta
 from handlers.cases.timeline import SYSTEM, add_event
 from handlers.services import Services
 from handlers.staff.notices import tell_staff
+from handlers.wording import citizen_words
 from storage.conversations import find_conversation, mark_unreachable
-from storage.encryption import mask_name, mask_phone, redact_phones
+from storage.encryption import mask_name, mask_phone
 from storage.models import Case
 
 PHONE_CALL_NEEDED = "phone_call_needed"
@@ -67,6 +68,6 @@ def flag_for_phone_call(services: Services, case_id: int, text: str, reason: str
             reason=reason,
             name=mask_name(cipher.decrypt(case.name_enc)) or texts.masked_none,
             phone=mask_phone(cipher.decrypt(case.phone_enc)) or texts.masked_none,
-            text=redact_phones(text),
+            text=citizen_words(text),
         )
         tell_staff(session, services, notice, dedupe_key=f"phone-call:{push_id}", now=now, case_id=case.id)

@@ -27,7 +27,7 @@ def accept_in_chat(services: Services, who: StaffUser, message_id: str, number: 
             log.warning("refused an acceptance from %s:%s in chat %s", who.channel, who.user_key, who.chat_key)
             raise ActionRefused(services.taxonomy.texts.staff_refused)
         now = services.clock.now()
-        if not inbox.record(session, who.channel, message_id, now, None):
+        if not inbox.record(session, who.channel, who.user_key, message_id, now, None):
             return None
         desk = CaseDesk(services, session, Actor(f"{who.channel}:{who.user_key}", who.name), now)
         case = desk.case(number)

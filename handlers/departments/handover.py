@@ -18,8 +18,8 @@ from handlers.delivery import payloads
 from handlers.delivery.outbox import queue_for_each
 from handlers.departments.contacts import TELEGRAM, destinations
 from handlers.services import Services
-from handlers.wording import duration
-from storage.encryption import mask_name, mask_phone, redact_phones
+from handlers.wording import citizen_words, duration
+from storage.encryption import mask_name, mask_phone
 from storage.models import Case
 
 # Alarms about a handover kept in `case.alerts` (handlers/timers/department_deadlines.py); a new 交办
@@ -101,7 +101,7 @@ def _render(services: Services, case: Case, contact_channel: str, *, chase: bool
         district=district,
         name=mask_name(cipher.decrypt(case.name_enc)) or texts.masked_none,
         phone=mask_phone(cipher.decrypt(case.phone_enc)) or texts.masked_none,
-        problem=redact_phones(case.problem),
+        problem=citizen_words(case.problem),
         accept_due=when(case.accept_due),
         resolve_due=when(case.resolve_due),
         how=how,

@@ -218,8 +218,8 @@ def _name(services: Services, params: Params) -> str | None:
 def _file(session: Session, services: Services, key: ApiKey, form: RequestForm, now: datetime) -> Filed:
     cipher = services.cipher
     # A POST repeated with the same fields by the same key (a retry after a timeout) is the same request.
-    message_id = f"{key.id}:{form.digest[:40]}"
-    seen, stored = inbox.seen(session, CHANNEL, message_id)
+    sender, message_id = f"key:{key.id}", form.digest[:40]
+    seen, stored = inbox.seen(session, CHANNEL, sender, message_id)
     if seen and stored:
         return Filed(**cipher.decrypt_json(stored))
     texts = services.taxonomy.texts
@@ -253,7 +253,7 @@ def _file(session: Session, services: Services, key: ApiKey, form: RequestForm, 
     for number in dict.fromkeys(services.classify(form.description).urgency.danger):
         notice += getattr(texts, _EMERGENCY.get(number, "emergency_120"))
     answer = Filed(number=filed.number, notice=notice)
-    inbox.record(session, CHANNEL, message_id, now, cipher.encrypt_json(asdict(answer)))
+    inbox.record(session, CHANNEL, sender, message_id, now, cipher.encrypt_json(asdict(answer)))
     return answer
 
 

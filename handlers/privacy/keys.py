@@ -8,6 +8,7 @@ from handlers.attachments.retention import reseal_file_refs, reseal_files
 from handlers.privacy.anonymous import PrivacyReport
 from handlers.services import Services
 from storage.encryption import FieldCipher
+from storage.key_check import record_newest_key
 from storage.models import Case, Conversation, DepartmentContact, InboxMessage
 
 
@@ -39,6 +40,7 @@ def rekey(services: Services) -> PrivacyReport:
             if address is not None:
                 contact.address_index = cipher.index(f"{contact.channel}:{address}")
         reseal_file_refs(session, services)
+        record_newest_key(session, cipher, services.clock.now())
     report.files = reseal_files(services)
     return report
 

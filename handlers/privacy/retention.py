@@ -13,7 +13,7 @@ from handlers.attachments.retention import UNFILED_KEPT, collect_garbage, delete
 from handlers.cases.states import FINAL
 from handlers.privacy.anonymous import ANONYMOUS, PrivacyReport, anonymise_case
 from handlers.services import Services
-from storage.models import Case, Conversation, InboxMessage
+from storage.models import Case, Conversation, FaqUse, InboxMessage
 
 BATCH = 500
 # Replies are kept only to answer a platform's retry the same way; a day is far beyond any retry.
@@ -55,6 +55,10 @@ def purge(services: Services, older_than: timedelta) -> PrivacyReport:
         )
         report.inbox = dropped.rowcount or 0
         erase_unfiled(session, now - UNFILED_KEPT)
+        # unmatched instant-answer questions: the counts stay, the words go
+        session.execute(
+            update(FaqUse).where(FaqUse.at < cutoff, FaqUse.question_enc.is_not(None)).values(question_enc=None)
+        )
     report.files = delete_erased_files(services) + collect_garbage(services, now)
     return report
 

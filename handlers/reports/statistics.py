@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.cases.states import OPEN, Status
+from handlers.reports.departments import DepartmentFigures, department_figures
 from handlers.services import Services
 from storage.models import Case
 
@@ -31,6 +32,8 @@ class DayStats:
     open_cases: int = 0
     average_minutes_to_contact: float | None = None
     average_minutes_to_solve: float | None = None
+    # each department's day (handlers/reports/departments.py)
+    departments: list[DepartmentFigures] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -46,6 +49,7 @@ class DayStats:
             "open": self.open_cases,
             "average_minutes_to_contact": self.average_minutes_to_contact,
             "average_minutes_to_solve": self.average_minutes_to_solve,
+            "departments": [figures.as_dict() for figures in self.departments],
         }
 
 
@@ -98,6 +102,7 @@ def day_stats(session: Session, services: Services, day: date) -> DayStats:
             Case.contacted_at.is_(None),
         )
     ).all())
+    stats.departments = department_figures(session, services, start, end)
     return stats
 
 

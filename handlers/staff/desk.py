@@ -100,7 +100,7 @@ def _desk(services: Services, session: Session, who: StaffUser, message_id: str)
     if actor is None:
         raise ActionRefused(services.taxonomy.texts.staff_refused)
     now = services.clock.now()
-    if not inbox.record(session, who.channel, message_id, now, None):
+    if not inbox.record(session, who.channel, who.user_key, message_id, now, None):
         return None
     return CaseDesk(services, session, actor, now)
 

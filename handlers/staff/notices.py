@@ -18,9 +18,9 @@ from handlers.cases.timeline import CITIZEN, SYSTEM
 from handlers.delivery import payloads
 from handlers.delivery.outbox import OutboxItem, queue_for_each
 from handlers.services import Services
-from handlers.wording import status_label
+from handlers.wording import citizen_words, status_label
 from storage.cases import record_staff_message
-from storage.encryption import mask_name, mask_phone, redact_phones
+from storage.encryption import mask_name, mask_phone
 from storage.models import Case, CaseEvent
 
 
@@ -66,7 +66,7 @@ def render_card(services: Services, case: Case) -> str:
         name=mask_name(cipher.decrypt(case.name_enc)) or texts.masked_none,
         phone=mask_phone(cipher.decrypt(case.phone_enc)) or texts.masked_none,
         details=detail_lines(taxonomy, staff_details(services, case)),
-        problem=redact_phones(case.problem),
+        problem=citizen_words(case.problem),
         contact_due=when(case.contact_due),
         resolve_due=when(case.resolve_due),
         channel=case.channel,
@@ -87,7 +87,8 @@ def render_card(services: Services, case: Case) -> str:
 def staff_details(services: Services, case: Case) -> CaseDetails:
     """The case's details as staff see them on a card: the second number masked like the first."""
     details = CaseDetails.unseal(services.cipher, case.details_enc)
-    return replace(details, phone2=mask_phone(details.phone2) or None)
+    return replace(details, phone2=mask_phone(details.phone2) or None,
+                   address=citizen_words(details.address) if details.address else None)
 
 
 def _last_step(case: Case) -> CaseEvent | None:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from config.texts import Texts
 from handlers.cases.states import OPEN
+from handlers.reports.departments import department_lines
 from handlers.reports.statistics import day_stats
 from handlers.services import Services
 from handlers.staff.directory import StaffUser, authorise
@@ -78,7 +79,7 @@ def stats_text(session: Session, services: Services, day: date) -> str:
         texts.report_category.format(name=name, count=count)
         for name, count in figures.intake_by_category.items() if count
     )
-    return texts.staff_stats.format(
+    text = texts.staff_stats.format(
         date=figures.day.isoformat(),
         intake=figures.intake,
         urgent_intake=figures.urgent_intake,
@@ -91,6 +92,7 @@ def stats_text(session: Session, services: Services, day: date) -> str:
         solve_minutes=_minutes(texts, figures.average_minutes_to_solve),
         by_category=by_category or texts.report_no_figure,
     )
+    return "\n".join([text, *department_lines(texts, figures.departments)])
 
 
 class StaffCommand(StrEnum):

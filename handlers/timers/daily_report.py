@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 
 from handlers.delivery import payloads
 from handlers.delivery.outbox import queue_for_each
+from handlers.reports import instant_answers
+from handlers.reports.departments import department_lines
 from handlers.reports.statistics import DayStats, day_stats
 from handlers.services import Services, StaffDestination
 from handlers.timers.command_centre import command_centre
@@ -35,7 +37,11 @@ class DailyReport:
 
 def compose(session: Session, services: Services, day: date) -> DailyReport:
     stats = day_stats(session, services, day)
-    return DailyReport(stats, render_text(services, stats))
+    text = render_text(services, stats)
+    if services.knowledge is not None:
+        # learning from use: what the instant answers settled, and the questions nobody's entry fitted
+        text += "\n\n" + instant_answers.render(services, instant_answers.day_summary(session, services, day))
+    return DailyReport(stats, text)
 
 
 def report_of_day(services: Services, day: date) -> DailyReport:
@@ -55,7 +61,7 @@ def render_text(services: Services, stats: DayStats) -> str:
     def minutes(value: float | None) -> str:
         return texts.report_no_figure if value is None else texts.report_minutes.format(n=f"{value:g}")
 
-    return texts.report_text.format(
+    text = texts.report_text.format(
         platform=services.taxonomy.platform,
         date=stats.day.isoformat(),
         intake=stats.intake,
@@ -69,6 +75,7 @@ def render_text(services: Services, stats: DayStats) -> str:
         contact=minutes(stats.average_minutes_to_contact),
         solve=minutes(stats.average_minutes_to_solve),
     )
+    return "\n".join([text, *department_lines(texts, stats.departments)])
 
 
 def due_day(services: Services, now: datetime) -> date | None:

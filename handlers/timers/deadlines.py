@@ -20,11 +20,10 @@ from handlers.cases.states import OPEN
 from handlers.cases.timeline import SYSTEM, add_event
 from handlers.services import Services
 from handlers.staff.notices import tell_staff
+from handlers.timers.batches import sweep_in_batches
 from handlers.timers.command_centre import tell_command_centre
-from handlers.wording import duration
-from storage.encryption import redact_phones
+from handlers.wording import citizen_words, duration
 from storage.models import Case
-from storage.sweep_lock import try_sweep_lock
 
 SWEEP = "deadlines"
 REMIND = "remind"
@@ -99,22 +98,20 @@ def pending_alarms(case: Case, promise: Promise, now: datetime) -> list[Alarm]:
 def sweep_deadlines(services: Services, now: datetime, *, batch: int = 200) -> DeadlineSweep:
     """Raise every alarm due at `now`, a batch of cases per transaction."""
     result = DeadlineSweep()
-    after_id = 0
-    while True:
-        with services.db.transaction() as session:
-            if not try_sweep_lock(session, SWEEP):
-                return result
-            cases = _cases_near_a_deadline(session, services, now, after_id, batch)
-            for case in cases:
-                for alarm in pending_alarms(case, promise_of(services, case), now):
-                    _raise(session, services, case, alarm, now)
-                    if alarm.kind == OVERDUE:
-                        result.escalated += 1
-                    else:
-                        result.reminded += 1
-        if len(cases) < batch:
-            return result
-        after_id = cases[-1].id
+
+    def handle(session: Session, case: Case) -> None:
+        for alarm in pending_alarms(case, promise_of(services, case), now):
+            _raise(session, services, case, alarm, now)
+            if alarm.kind == OVERDUE:
+                result.escalated += 1
+            else:
+                result.reminded += 1
+
+    def due(session: Session, after_id: int, limit: int) -> list[Case]:
+        return _cases_near_a_deadline(session, services, now, after_id, limit)
+
+    sweep_in_batches(services, SWEEP, due, handle, batch=batch)
+    return result
 
 
 def _cases_near_a_deadline(
@@ -151,7 +148,7 @@ def _raise(session: Session, services: Services, case: Case, alarm: Alarm, now: 
         "district": case.district or texts.masked_none,
         "deadline": getattr(texts, alarm.deadline.label),
         "due": f"{services.local(due):%m-%d %H:%M}",
-        "problem": redact_phones(case.problem),
+        "problem": citizen_words(case.problem),
     }
     dedupe_key = f"deadline:{case.id}:{alarm.key}"
     if alarm.kind == REMIND:

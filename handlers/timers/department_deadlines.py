@@ -26,12 +26,11 @@ from handlers.delivery import payloads
 from handlers.departments.handover import tell_department
 from handlers.services import Services
 from handlers.staff.notices import tell_staff
+from handlers.timers.batches import sweep_in_batches
 from handlers.timers.command_centre import tell_command_centre
 from handlers.timers.deadlines import promise_of
-from handlers.wording import duration
-from storage.encryption import redact_phones
+from handlers.wording import citizen_words, duration
 from storage.models import Case
-from storage.sweep_lock import try_sweep_lock
 
 SWEEP = "department-deadlines"
 CHASED = "accept:chased"
@@ -49,17 +48,13 @@ class DepartmentSweep:
 def sweep_department_deadlines(services: Services, now: datetime, *, batch: int = 200) -> DepartmentSweep:
     """Raise every department alarm due at `now`, a batch of cases per transaction."""
     result = DepartmentSweep()
-    after_id = 0
-    while True:
-        with services.db.transaction() as session:
-            if not try_sweep_lock(session, SWEEP):
-                return result
-            cases = _cases_due(session, services, now, after_id, batch)
-            for case in cases:
-                _chase(session, services, case, now, result)
-        if len(cases) < batch:
-            return result
-        after_id = cases[-1].id
+
+    def due(session: Session, after_id: int, limit: int) -> list[Case]:
+        return _cases_due(session, services, now, after_id, limit)
+
+    sweep_in_batches(services, SWEEP, due, lambda session, case: _chase(session, services, case, now, result),
+                     batch=batch)
+    return result
 
 
 def _cases_due(session: Session, services: Services, now: datetime, after_id: int, limit: int) -> list[Case]:
@@ -101,7 +96,7 @@ def _chase(session: Session, services: Services, case: Case, now: datetime, resu
             text = words.escalation.format(
                 number=case.number, urgency=case.urgency, category=case.category,
                 district=case.district or texts.masked_none, department=department,
-                elapsed=duration(services.taxonomy, 2 * window), problem=redact_phones(case.problem))
+                elapsed=duration(services.taxonomy, 2 * window), problem=citizen_words(case.problem))
             key = f"accept-escalation:{case.id}:{handed}"
             tell_staff(session, services, text, dedupe_key=key, now=now, case_id=case.id, urgent=case.urgent)
             tell_command_centre(session, services, text, dedupe_key=key, now=now, case_id=case.id,

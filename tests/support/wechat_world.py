@@ -196,6 +196,8 @@ def wechat_services(services: Services, api_base: str, **settings: object) -> Se
             "wechat_api_url": f"{api_base}/cgi-bin/",
             "wecom_webhook_url": SecretStr(f"{api_base}/cgi-bin/webhook/send?key=robot-key"),
             "wechat_reply_budget_seconds": 4.0,
+            # Most stories post plain XML, which reads better; safe mode alone is tested on its own.
+            "wechat_mode": "compatible",
             **settings,
         }
     )
