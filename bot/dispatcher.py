@@ -23,6 +23,10 @@ from handlers.staff.notices import message_for_staff
 log = logging.getLogger(__name__)
 
 
+# Rows of one destination taken in one pass (a staff group's minute), taken in turns with the other
+# destinations' (storage.outbox.claim_due): a destination that must wait holds back its own rows only.
+PER_DESTINATION = 20
+
 UNOPENED_ERROR = "the sealed message cannot be opened with the configured YIBANG_SECRET_KEY (or old keys)"
 
 
@@ -121,7 +125,8 @@ class Dispatcher:
         """Deliver what is due now; returns how many rows were attempted."""
         now = self.services.clock.now()
         items = await asyncio.to_thread(outbox.claim_due, self.services, now, channels=self.claims,
-                                        limit=self.batch, lease=self.lease, configured=self.senders)
+                                        limit=self.batch, lease=self.lease, configured=self.senders,
+                                        per_destination=PER_DESTINATION)
         # A chat the platform told us to wait for: its later rows wait with it, in their order, unsent.
         held: dict[tuple[str, str], tuple[RetryLater, datetime]] = {}
         for item in items:

@@ -138,6 +138,24 @@ class _Question:
     chars: dict[str, float]
 
 
+_tokenizers: dict[frozenset[str], jieba.Tokenizer] = {}
+_tokenizers_lock = Lock()
+
+
+def _tokenizer_for(words: frozenset[str]) -> jieba.Tokenizer:
+    """A private jieba tokenizer that knows `words` (about a second to build): shared by every matcher with
+    the same words, so a base changed in the console is matched again at once. Only read once built."""
+    with _tokenizers_lock:
+        tokenizer = _tokenizers.get(words)
+        if tokenizer is None:
+            tokenizer = jieba.Tokenizer()
+            tokenizer.initialize()
+            for word in words:
+                tokenizer.add_word(word)
+            _tokenizers[words] = tokenizer
+        return tokenizer
+
+
 def _centroid(vectors: Iterable[dict[str, float]]) -> dict[str, float]:
     total: Counter[str] = Counter()
     for vec in vectors:
@@ -159,11 +177,7 @@ class FaqMatcher:
         )
         self._official = dict(variants)
         self._variant_pattern = re.compile("|".join(re.escape(v) for v, _ in variants)) if variants else None
-        self._tokenizer = jieba.Tokenizer()
-        self._tokenizer.initialize()
-        for official in base.synonyms:
-            if len(official) > 1:
-                self._tokenizer.add_word(self.fold(official))
+        self._tokenizer = _tokenizer_for(frozenset(self.fold(w) for w in base.synonyms if len(w) > 1))
         self._tokens = lru_cache(maxsize=4096)(self._cut)
         listed = [(i, q) for i, entry in enumerate(base.entries) for q in entry.questions]
         folded = [self.fold(q) for _, q in listed]
@@ -271,6 +285,7 @@ class FaqMatcher:
         )
 
 
+MATCHERS_KEPT = 8
 _cache: dict[str, FaqMatcher] = {}
 _cache_lock = Lock()
 
@@ -281,6 +296,8 @@ def matcher_for(base: KnowledgeBase) -> FaqMatcher:
     with _cache_lock:
         matcher = _cache.get(key)
         if matcher is None:
+            if len(_cache) >= MATCHERS_KEPT:  # bases changed in the console: the oldest goes
+                del _cache[next(iter(_cache))]
             matcher = _cache[key] = FaqMatcher(base)
         return matcher
 

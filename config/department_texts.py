@@ -36,6 +36,8 @@ class DepartmentTexts(BaseModel):
     staff_returned: str
     staff_returned_decide: str
     refused_return_reason: str
+    # the console's 退回 form: its reason field's placeholder
+    return_placeholder: str
     refused_return_limit: str
     refused_supervisor_decides: str
     # chasing: the timeline, the escalation at twice the time (staff group and command centre), and the

@@ -54,6 +54,50 @@ class LedgerTexts(BaseModel):
     exported_with_phones: str
 
 
+class KnowledgeConsoleTexts(BaseModel):
+    """The console's knowledge-base pages: the entries, their use, the editor and its audit lines."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    nav: str
+    title: str
+    not_configured: str
+    entries_heading: str
+    col_id: str
+    col_question: str
+    col_questions: str
+    col_answered: str
+    col_helped: str
+    col_updated: str
+    edit: str
+    view: str
+    new_entry: str
+    export: str
+    field_id: str
+    field_questions: str
+    field_answer: str
+    field_source: str
+    field_updated: str
+    save: str
+    delete: str
+    saved: str
+    deleted: str
+    refused: str
+    not_found: str
+    supervisors_only: str
+    back: str
+    audit_heading: str
+    audit_line: str
+    action_added: str
+    action_edited: str
+    action_deleted: str
+    use_heading: str
+    use_line: str
+    unmatched_heading: str
+    unmatched_group: str
+    none: str
+
+
 class InstantAnswerTexts(BaseModel):
     """Answers from the knowledge base (config/knowledge.py), the follow-up question, and what the daily
     report says about their use."""
@@ -79,6 +123,8 @@ class InstantAnswerTexts(BaseModel):
     report_unmatched_header: str
     report_unmatched_group: str
     report_none: str
+    # the staff console's pages
+    console: KnowledgeConsoleTexts
 
 
 class ConsoleTexts(BaseModel):
@@ -180,6 +226,30 @@ class ConsoleTexts(BaseModel):
     done: str
     already_done: str
     no_actions: str
+    # the dashboard (统计)
+    dashboard_title: str
+    dashboard_today: str
+    dashboard_range: str
+    dashboard_show: str
+    figure_intake: str
+    figure_urgent: str
+    figure_closed: str
+    figure_open: str
+    figure_overdue_now: str
+    by_category: str
+    by_district: str
+    promises: str
+    promise_contact: str
+    promise_resolve: str
+    promise_feedback: str
+    promise_cleared: str
+    rate: str
+    rate_none: str
+    satisfaction: str
+    satisfaction_none: str
+    chart_alt: str
+    dashboard_export: str
+    nav_department_note: str
 
 
 class Texts(BaseModel):

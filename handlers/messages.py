@@ -71,3 +71,5 @@ class Outcome:
 
     replies: list[Reply]
     duplicate: bool = False
+    # the handlers' rate limit answered ("please wait"): a channel may drop repeats of it
+    rate_limited: bool = False

@@ -84,7 +84,7 @@ def _slow_down(services: Services, session, conversation, incoming: Incoming, no
     replies = [Reply(services.taxonomy.texts.rate_limited)]
     inbox.record(session, incoming.channel, incoming.user_key, incoming.message_id, now,
                  services.cipher.encrypt_json([r.to_dict() for r in replies]))
-    return Outcome(replies)
+    return Outcome(replies, rate_limited=True)
 
 
 def _save(turn: Turn) -> None:

@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from functools import cached_property, lru_cache
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from classifier import Classification
@@ -18,9 +18,6 @@ from storage import Database, FieldCipher
 from storage.encryption import secret_keys
 from storage.key_check import KeyMismatch, check_secret_key
 from storage.media import MediaStore, open_media_store
-
-if TYPE_CHECKING:
-    from classifier.faq import FaqMatcher
 
 VERDICT_CACHE_SIZE = 2048
 
@@ -73,15 +70,6 @@ class Services:
 
             self.classifier_instance = get_classifier(self.taxonomy)
         return self.classifier_instance
-
-    @cached_property
-    def faq(self) -> FaqMatcher | None:
-        """The instant answers' matcher, built on first use (jieba again: about a second)."""
-        if self.knowledge is None:
-            return None
-        from classifier.faq import matcher_for
-
-        return matcher_for(self.knowledge)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, clock: Clock | None = None, migrate: bool = True) -> Services:

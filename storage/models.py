@@ -394,3 +394,20 @@ class FaqUse(Base):
     score: Mapped[float] = mapped_column(Float, default=0.0)
     question_enc: Mapped[str | None] = mapped_column(Text)
 
+
+class KnowledgeChange(Base):
+    """A supervisor's change to a knowledge-base entry in the console: the audit line, and the entry as it
+    stands after it (None when it was deleted). The live base is the file with these applied in order."""
+
+    __tablename__ = "knowledge_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime]
+    # who made it: web:USERNAME, and the name shown
+    actor: Mapped[str] = mapped_column(String(128))
+    actor_name: Mapped[str] = mapped_column(String(128))
+    entry: Mapped[str] = mapped_column(String(64), index=True)
+    # added | edited | deleted
+    action: Mapped[str] = mapped_column(String(16))
+    content: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+

@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import OutboxMessage
@@ -64,6 +64,7 @@ def claim_due(
     limit: int,
     lease: timedelta,
     target: str | None = None,
+    per_destination: int | None = None,
 ) -> list[OutboxMessage]:
     """Take up to `limit` due rows of these channels for delivery.
 
@@ -71,21 +72,35 @@ def claim_due(
     transaction; the sending happens after the commit. Several dispatchers never take the same row:
     PostgreSQL skips rows another claim holds (FOR UPDATE SKIP LOCKED); SQLite runs one writer at a time.
     If a dispatcher dies mid-send, the row is due again when the lease ends.
+
+    `per_destination`: at most this many rows of one (channel, target), and the batch taken in turns —
+    each destination's first row, then each one's second … (urgent rows before all) — so a backlog for
+    one destination (a staff group's twenty a minute) never fills a batch and holds up the others.
     """
-    statement = (
-        select(OutboxMessage)
-        .where(
-            OutboxMessage.status == "pending",
-            OutboxMessage.next_attempt_at <= now,
-            OutboxMessage.channel.in_(list(channels)),
-        )
-        .order_by(OutboxMessage.priority, OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(limit)
-    )
+    due = [
+        OutboxMessage.status == "pending",
+        OutboxMessage.next_attempt_at <= now,
+        OutboxMessage.channel.in_(list(channels)),
+    ]
     if target is not None:
-        statement = statement.where(OutboxMessage.target == target)
+        due.append(OutboxMessage.target == target)
+    order = (OutboxMessage.priority, OutboxMessage.next_attempt_at, OutboxMessage.id)
+    statement = select(OutboxMessage).where(*due).order_by(*order).limit(limit)
+    if per_destination is not None:
+        ranked = (
+            select(OutboxMessage.id, func.row_number().over(
+                partition_by=(OutboxMessage.channel, OutboxMessage.target), order_by=order).label("place"))
+            .where(*due)
+            .subquery()
+        )
+        statement = (
+            select(OutboxMessage).join(ranked, ranked.c.id == OutboxMessage.id)
+            .where(*due, ranked.c.place <= per_destination)
+            .order_by(OutboxMessage.priority, ranked.c.place, OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(limit)
+        )
     if session.get_bind().dialect.name == "postgresql":
-        statement = statement.with_for_update(skip_locked=True)
+        statement = statement.with_for_update(skip_locked=True, of=OutboxMessage)
     rows = list(session.scalars(statement))
     for row in rows:
         row.attempts += 1

@@ -15,6 +15,9 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bot.staff_console import guard
+from bot.staff_console.cases import CasePages
+from bot.staff_console.dashboard import DashboardPages
+from bot.staff_console.knowledge import KnowledgePages
 from bot.staff_console.render import HERE, Pages
 from handlers.console.accounts import ConsoleAccount, current_account, log_in, log_out
 from handlers.console.queue import QueueFilter, filter_choices, queue_page
@@ -44,6 +47,9 @@ class Console:
             Route(f"{PREFIX}/login", self.login_form, methods=["GET"]),
             Route(f"{PREFIX}/login", self.login, methods=["POST"]),
             Route(f"{PREFIX}/logout", self.signed_in(self.logout), methods=["POST"]),
+            *CasePages(self.services, self.pages, self.signed_in).routes(),
+            *KnowledgePages(self).routes(),
+            *DashboardPages(self).routes(),
             Mount(f"{PREFIX}/static", StaticFiles(directory=HERE / "static"), name="staff-static"),
         ]
 

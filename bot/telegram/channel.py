@@ -85,6 +85,7 @@ class TelegramChannel:
         log.info("Telegram bot @%s: %s", application.bot.username, mode)
 
     async def stop(self) -> None:
+        await self.chat.replies.close()
         application = self.application
         if application.updater is not None and application.updater.running:
             await application.updater.stop()

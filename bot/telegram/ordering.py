@@ -20,23 +20,30 @@ from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
 Line = tuple[int, int]
+# Updates that may be in hand at once, waiting for their line or processed (memory, not concurrency).
+MAX_WAITING_UPDATES = 1024
 
 
 class PerChatOrder(BaseUpdateProcessor):
-    def __init__(self, max_concurrent_updates: int):
-        super().__init__(max_concurrent_updates)
+    def __init__(self, max_concurrent_updates: int, *, max_waiting_updates: int = MAX_WAITING_UPDATES):
+        """At most `max_concurrent_updates` are processed at once, and only updates at the head of their
+        line count: one chat's queue of updates waiting for each other never takes another chat's slot.
+        PTB's own bound (`max_waiting_updates`) only caps how many may wait in all."""
+        super().__init__(max(max_waiting_updates, max_concurrent_updates))
+        self._working = asyncio.Semaphore(max_concurrent_updates)
         self._locks: dict[Line, asyncio.Lock] = {}
         self._holders: dict[Line, int] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         line = _line(update)
         if line is None:
-            await coroutine
+            async with self._working:
+                await coroutine
             return
         lock = self._locks.setdefault(line, asyncio.Lock())
         self._holders[line] = self._holders.get(line, 0) + 1
         try:
-            async with lock:
+            async with lock, self._working:
                 await coroutine
         finally:
             self._holders[line] -= 1

@@ -18,6 +18,7 @@ from handlers.attachments.content import PDF
 from handlers.attachments.records import AttachmentStatus
 from handlers.cases.actions import Actor
 from handlers.cases.timeline import add_event
+from handlers.console.scope import sees_case
 from handlers.services import Services
 from storage.cases import case_by_number
 from storage.models import Attachment, Case
@@ -146,5 +147,6 @@ def case_files(services: Services, actor: Actor, number: str) -> list[StaffFile]
 
 
 def may_see(actor: Actor, case: Case) -> bool:
-    """Whoever may read the case may see its photos: every authorised staff member sees every case."""
-    return True
+    """Whoever may read the case may see its photos: staff see every case, a department's people the
+    cases handed to it (handlers/console/scope.py)."""
+    return sees_case(actor, case.department)

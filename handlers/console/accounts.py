@@ -58,7 +58,8 @@ class ConsoleAccount:
 
     @property
     def actor(self) -> Actor:
-        return Actor(key=f"{WEB}:{self.username}", name=self.name or self.username, role=self.role)
+        return Actor(key=f"{WEB}:{self.username}", name=self.name or self.username, role=self.role,
+                     department=self.department)
 
 
 @dataclass(frozen=True)

@@ -188,6 +188,11 @@ def _searched(services: Services, session: Session, statement: Select, search: s
     return statement.where(or_(Case.number.ilike(pattern, escape="\\"), Case.problem.like(pattern, escape="\\")))
 
 
+def matching(services: Services, session: Session, account: Scoped, wanted: QueueFilter) -> Select:
+    """Every case the filter and the search find that the account may see (all pages, unordered)."""
+    return _searched(services, session, _filtered(services, account, wanted, services.clock.now()), wanted.search)
+
+
 def queue_page(services: Services, account: Scoped, wanted: QueueFilter) -> QueuePage:
     """One page of the queue as this account may see it, read in one go."""
     now = services.clock.now()

@@ -25,6 +25,7 @@ from config.knowledge import Entry
 from handlers.conversation import intake
 from handlers.conversation.turn import Turn
 from handlers.conversation.validators import Reject, meaningful_length
+from handlers.knowledge_base import live_matcher
 from handlers.reports import instant_answers as uses
 
 FOLLOW_UP = "faq_follow_up"
@@ -39,7 +40,7 @@ STATEMENT_MAX = 12
 def answer_if_known(turn: Turn, text: str, classification: Classification | None) -> bool:
     """Answer `text` from the knowledge base when that is what the citizen needs; True when answered
     (the conversation then waits at the follow-up question)."""
-    matcher = turn.services.faq
+    matcher = live_matcher(turn.session, turn.services)
     if matcher is None:
         return False
     match = matcher.match(text)

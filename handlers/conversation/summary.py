@@ -42,7 +42,7 @@ def text(turn: Turn) -> str:
         district=slots["district"],
         problem=slots["problem"],
         category=category,
-        urgency=taxonomy.urgency.urgent if urgent else taxonomy.urgency.normal,
+        urgency=taxonomy.urgency.urgent if urgent else classification.urgency.level,
         details=detail_lines(taxonomy, details(turn, person)),
     )
 

@@ -47,13 +47,15 @@ class OutboxItem:
 
 
 def claim_due(services: Services, now: datetime, *, channels: Collection[str], limit: int,
-              lease: timedelta, configured: Collection[str] = ()) -> list[OutboxItem]:
+              lease: timedelta, configured: Collection[str] = (), per_destination: int | None = None
+              ) -> list[OutboxItem]:
     """Up to `limit` rows due on these channels; rows for a channel this deployment lacks (neither one of
     these nor `configured`, which another deliverer takes) are marked undeliverable at once (they could
     never go)."""
     with services.db.transaction() as session:
         outbox.mark_undeliverable(session, now, configured=set(channels) | set(configured) | SELF_DELIVERED)
-        rows = outbox.claim_due(session, now, channels=channels, limit=limit, lease=lease)
+        rows = outbox.claim_due(session, now, channels=channels, limit=limit, lease=lease,
+                                per_destination=per_destination)
         return [OutboxItem.of(row, services) for row in rows]
 
 

@@ -70,7 +70,9 @@ def authorise(session: Session, services: Services, who: StaffUser) -> Actor | N
     if role is None:
         log.warning("refused a staff action from %s:%s in chat %s", who.channel, who.user_key, who.chat_key)
         return None
-    return Actor(key=f"{who.channel}:{who.user_key}", name=who.name, role=role)
+    member = find_member(session, who.channel, who.user_key)
+    department = member.department if member is not None else None  # a console account's department
+    return Actor(key=f"{who.channel}:{who.user_key}", name=who.name, role=role, department=department)
 
 
 def add_member(session: Session, channel: str, user_key: str, role: str, name: str | None, now: datetime, *,

@@ -184,7 +184,10 @@ class TelegramWorld:
         return self.post_raw(json.dumps(update).encode(), headers)
 
     def post_raw(self, body: bytes, headers: dict[str, str | bytes]) -> httpx.Response:
-        return self.portal.call(lambda: self.client.post(PATH, content=body, headers=headers))
+        """Post as Telegram does; returns once the replies the update queued have gone out too."""
+        response = self.portal.call(lambda: self.client.post(PATH, content=body, headers=headers))
+        self.portal.call(self.channel.chat.replies.settled)
+        return response
 
     def deliver(self) -> int:
         """One run of the outbox dispatcher, on the app's event loop."""
