@@ -66,12 +66,17 @@ def read(turn: Turn, text: str) -> Reading:
         classification = turn.services.classify(rest)
         district = classification.district.name
         danger = bool(classification.urgency.danger)
-        evidence = bool(classification.urgency.reasons or classification.category.matched)
+        # a category found with confidence (not left to a person), or a reason for urgency
+        evidence = bool(classification.urgency.reasons) or (
+            bool(classification.category.matched) and not classification.category.needs_review
+        )
         # sentence-shaped: what a name cannot be (clause punctuation, 了, 封控 …, or too long)
         sentence = not isinstance(
             parse_name(rest, dialogue.name_max, taxonomy.intake.sentence_words, taxonomy.intake.name_leads), Value
         )
-        story = danger or (evidence and sentence)
+        # and more than one word said over and over (张张张…)
+        varied = len({ch for ch in rest if ch.isalpha()}) >= dialogue.problem_min
+        story = danger or (evidence and sentence and varied)
     else:
         district = turn.services.classifier.find_district(rest) if meaningful_length(rest) >= 2 else None
     rules = taxonomy.intake
