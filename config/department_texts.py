@@ -50,3 +50,10 @@ class DepartmentTexts(BaseModel):
     report_header: str
     report_line: str
     report_satisfaction: str
+    # the console's dashboard: the departments' table and its columns
+    dashboard_title: str
+    column_handed: str
+    column_accepted_on_time: str
+    column_resolved_on_time: str
+    column_returned: str
+    column_satisfaction: str

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -94,6 +94,9 @@ class CategoryThresholds(_Strict):
     # The best category's confidence (its share of the scores, or its probability in linear scoring).
     min_confidence: float = Field(0.0, ge=0.0, le=1.0)
     fallback: str = "其他"
+    # Below this confidence (or when the fallback was used) the citizen is asked, once, to choose among the
+    # likeliest categories before the case is filed (handlers/conversation/category_choice.py); 0: never.
+    ask_below: float = Field(0.0, ge=0.0, le=1.0)
 
 
 class UrgencyRule(_Strict):
@@ -153,6 +156,10 @@ class Urgency(_Strict):
     # The level between the two: the learned score says urgent, no rule does; staff confirm or clear it,
     # and the contact deadline runs as for urgent meanwhile.
     possible: str = "待确认紧急"
+    # Staff are told again when a possibly urgent case is neither confirmed nor cleared within this.
+    confirm_within: Duration = timedelta(minutes=15)
+    # A danger alert (120/110/119) is repeated to staff this often until someone presses 已联系.
+    danger_contact_within: Duration = timedelta(minutes=10)
     # Sum of the weights of the fired rules needed for 紧急.
     threshold: float = 1.0
     # Words that cancel a rule when they come just before its word (没有发烧, 未见红).
@@ -351,6 +358,9 @@ class Taxonomy(_Strict):
         return [d.name for d in sorted(self.departments, key=rank)]
 
 
+Checked = TypeVar("Checked", bound=BaseModel)
+
+
 def yaml_location(loc: tuple[Any, ...], data: Any) -> str:
     """A readable key path: 'categories[2].keywords' becomes 'categories.寻医买药.keywords' (an item is
     named by its `name`, else its `id`)."""
@@ -392,11 +402,16 @@ def validation_problems(exc: ValidationError, raw: Any) -> list[str]:
     return problems
 
 
-def load_taxonomy(path: Path | str) -> Taxonomy:
-    """Load and check a taxonomy file, or raise ConfigError naming the file, the key and the problem."""
+def load_checked(path: Path | str, model: type[Checked], setting: str, keys: str) -> Checked:
+    """A YAML file checked against `model`, or a ConfigError naming the file, the key and the problem."""
     path = Path(path)
-    raw = read_yaml_mapping(path, "YIBANG_TAXONOMY", "name, categories, …")
+    raw = read_yaml_mapping(path, setting, keys)
     try:
-        return Taxonomy.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(str(path), validation_problems(exc, raw)) from None
+
+
+def load_taxonomy(path: Path | str) -> Taxonomy:
+    """Load and check a taxonomy file, or raise ConfigError naming the file, the key and the problem."""
+    return load_checked(path, Taxonomy, "YIBANG_TAXONOMY", "name, categories, …")

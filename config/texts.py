@@ -383,8 +383,18 @@ class Texts(BaseModel):
     # staff
     staff_card: str
     staff_card_urgent_line: str
+    # the classifier is unsure: the citizen picks among the likeliest categories (one tap or one digit)
+    ask_category_choice: str
+    # the timeline's line for that choice: {chosen} {guess}
+    event_category_chosen: str
+    # a possibly urgent case (待确认紧急), until staff confirm or clear it
+    staff_card_possible_line: str
     staff_card_reasons: str
+    # {numbers} {reasons} {minutes} {channel} {chat} {district} {triggers} {name} {phone} {case} {problem}
     staff_danger_alert: str
+    staff_button_danger_contacted: str
+    staff_danger_contacted: str
+    staff_danger_unknown: str
     staff_supplement: str
     # the caption of a case's photos and files in the staff channels; the timeline line when they are
     # taken out of the system (`yibang case files`)
@@ -568,6 +578,10 @@ class Texts(BaseModel):
     staff_button_reject: str
     staff_button_reopen: str
     staff_button_phone: str
+    staff_button_urgent_yes: str
+    staff_button_urgent_no: str
+    # a possibly urgent case nobody confirmed or cleared in time: {number} {category} {district} {minutes} {problem}
+    staff_possible_unconfirmed: str
     staff_button_more: str
     staff_button_previous: str
     staff_button_back: str

@@ -15,9 +15,13 @@ from config.knowledge import KnowledgeBase, load_knowledge_base
 from handlers.clock import Clock, SystemClock
 from handlers.observer import NoObserver, Observer
 from storage import Database, FieldCipher
+from storage.database import WriterBusy
 from storage.encryption import secret_keys
 from storage.key_check import KeyMismatch, check_secret_key
 from storage.media import MediaStore, open_media_store
+
+# Raised by an impatient SQLite write (`services.db.impatient()`), for the channels that run handlers.
+__all__ = ["Services", "StaffDestination", "WriterBusy", "upgrade_database"]
 
 VERDICT_CACHE_SIZE = 2048
 

@@ -411,3 +411,25 @@ class KnowledgeChange(Base):
     action: Mapped[str] = mapped_column(String(16))
     content: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
+
+
+class DangerAlert(Base):
+    """A danger-to-life alert to staff (120/110/119) while the citizen is still writing: repeated every
+    `urgency.danger_contact_within` until a staff member presses 已联系 (handlers/staff/danger_alerts.py)."""
+
+    __tablename__ = "danger_alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    user_key: Mapped[str] = mapped_column(String(128))
+    chat_key: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime]
+    # when staff are told again unless someone has contacted the citizen by then
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    repeats: Mapped[int] = mapped_column(Integer, default=0)
+    contacted_at: Mapped[datetime | None]
+    contacted_by: Mapped[str | None] = mapped_column(String(128))
+    # what set it off, for the alert's text: rule names, trigger words, emergency numbers, the district
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # the citizen's words, sealed like the other personal data
+    text_enc: Mapped[str | None] = mapped_column(Text)

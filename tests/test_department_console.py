@@ -21,6 +21,13 @@ def buttons(page: str) -> list[str]:
     return re.findall(r'action="/staff/cases/[^/"]+/([a-z]+)"', page)
 
 
+def step(browser, number: str, name: str, data: dict[str, str] | None = None):
+    """A step's form on the case page, sent as the page drew it (with its form id: each is done once)."""
+    page = browser.get(f"/staff/cases/{number}").text
+    form_id = re.search(r'name="form_id" value="([^"]+)"', page).group(1)
+    return browser.post(f"/staff/cases/{number}/{name}", {"form_id": form_id, **(data or {})})
+
+
 def told_citizen(services) -> list[str]:
     with services.db.reading() as session:
         rows = session.scalars(select(OutboxMessage).where(OutboxMessage.target == "chat-u1")
@@ -32,8 +39,7 @@ def told_citizen(services) -> list[str]:
 def assigned_by_supervisor(services, browser, number, department=HEALTH):
     make_account(services, "wang", SUPERVISOR, name="王主任")
     browser.log_in("wang")
-    browser.get(f"/staff/cases/{number}")
-    browser.post(f"/staff/cases/{number}/assign", {"department": department})
+    step(browser, number, "assign", {"department": department})
     assert "accept" in buttons(browser.page) and "return" in buttons(browser.page), "supervisors may too"
     browser.post("/staff/logout")
 
@@ -87,3 +93,29 @@ def test_a_department_hands_a_case_back_with_its_reason_and_no_longer_sees_it(se
     case = case_of(services, number)
     assert (case.status, case.department, case.returns) == ("received", None, 1)
     assert (case.events[-1].kind, case.events[-1].data["reason"]) == ("returned", "应由金水区疫情防控指挥部办理")
+
+
+class Scope:
+    def __init__(self, role: str, department: str | None):
+        self.role, self.department = role, department
+
+
+def test_the_dashboard_has_each_departments_figures_and_a_department_its_own(services, browser, citizen,
+                                                                             neighbour, clock):
+    from handlers.console.dashboard import dashboard, parse_range
+
+    first, second = citizen.files(), neighbour.files("小区封控三天了，家里没有菜了，能不能帮忙买点菜")
+    assigned_by_supervisor(services, browser, first)
+    browser.log_in("wang")
+    step(browser, second, "assign", {"department": COMMERCE})
+    step(browser, first, "accept")
+    page = browser.get("/staff/dashboard").text
+    assert "各部门" in page and "按时签收" in page
+    assert re.search(rf"<th>{HEALTH}</th><td>1</td><td>1/1</td><td>0/0</td><td>0</td><td>—</td>", page)
+
+    start, end = parse_range(services, None, None)
+    everyone = dashboard(services, Scope(SUPERVISOR, None), start, end).departments
+    assert [(each.department, each.handed, each.accepted_on_time) for each in everyone] == [
+        (HEALTH, 1, 1), (COMMERCE, 1, 0)], "in the taxonomy's order"
+    own = dashboard(services, Scope("handler", COMMERCE), start, end).departments
+    assert [each.department for each in own] == [COMMERCE]

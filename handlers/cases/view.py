@@ -12,7 +12,7 @@ from handlers.cases.details import CaseDetails, describe_person
 from handlers.services import Services
 from handlers.wording import status_label
 from storage.cases import all_cases, case_by_number
-from storage.encryption import mask_name, mask_phone, redact_phones
+from storage.encryption import mask_name, mask_phone, redact_identifiers
 from storage.models import Case, CaseEvent
 
 
@@ -20,13 +20,14 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def event_view(services: Services, event: CaseEvent) -> dict[str, Any]:
+def event_view(services: Services, event: CaseEvent, *, reveal: bool = False) -> dict[str, Any]:
+    """One timeline line; identifiers in its text (a supplement's phone number) masked unless `reveal`."""
     return {
         "at": _iso(services.local(event.at)),
         "kind": event.kind,
         "actor": event.actor,
         "public": event.public,
-        "text": event.text,
+        "text": event.text if reveal or event.text is None else redact_identifiers(event.text),
         "from_status": event.from_status,
         "to_status": event.to_status,
     }
@@ -58,11 +59,11 @@ def case_view(services: Services, case: Case, *, timeline: bool = True, reveal: 
         "name": name if reveal else mask_name(name),
         "phone": phone if reveal else mask_phone(phone),
         "phone2": details.phone2 if reveal else (mask_phone(details.phone2) or None),
-        "address": details.address,
+        "address": details.address if reveal or not details.address else redact_identifiers(details.address),
         "place": case.place,
         "person_in_need": details.person.to_dict() if details.person else None,
         "person_in_need_text": describe_person(services.taxonomy, details.person) or None,
-        "problem": case.problem if reveal else redact_phones(case.problem),
+        "problem": case.problem if reveal else redact_identifiers(case.problem),
         "contact_due": _iso(services.local(case.contact_due)),
         "resolve_due": _iso(services.local(case.resolve_due)),
         "feedback_due": _iso(services.local(case.feedback_due)),
@@ -75,7 +76,7 @@ def case_view(services: Services, case: Case, *, timeline: bool = True, reveal: 
         "evidence": case.evidence,
     }
     if timeline:
-        view["timeline"] = [event_view(services, event) for event in case.events]
+        view["timeline"] = [event_view(services, event, reveal=reveal) for event in case.events]
     return view
 
 

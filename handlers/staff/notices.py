@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from handlers.cases.actions import allowed_actions
 from handlers.cases.details import CaseDetails, detail_lines
-from handlers.cases.states import Status
+from handlers.cases.states import OPEN, Status
 from handlers.cases.timeline import CITIZEN, SYSTEM
 from handlers.delivery import payloads
 from handlers.delivery.outbox import OutboxItem, queue_for_each
@@ -56,7 +56,8 @@ def render_card(services: Services, case: Case) -> str:
         return f"{services.local(moment):%m-%d %H:%M}"
 
     card = texts.staff_card.format(
-        urgent_line=texts.staff_card_urgent_line if case.urgent else "",
+        urgent_line=texts.staff_card_urgent_line if case.urgent
+        else texts.staff_card_possible_line if possibly_urgent(services, case) else "",
         number=case.number,
         category=case.category,
         category_flag=texts.category_unsure if case.needs_review else "",
@@ -91,6 +92,11 @@ def staff_details(services: Services, case: Case) -> CaseDetails:
                    address=citizen_words(details.address) if details.address else None)
 
 
+def possibly_urgent(services: Services, case: Case) -> bool:
+    """Filed as 待确认紧急 and not yet confirmed or cleared by staff (that changes its urgency)."""
+    return case.urgency == services.taxonomy.urgency.possible
+
+
 def _last_step(case: Case) -> CaseEvent | None:
     """Who moved the case last: a change of state by anyone (the citizen withdrawing, the revisit sweep
     closing), or a staff member's step. A supplement or a looked-up phone number moves nothing."""
@@ -110,6 +116,7 @@ class StaffCard:
     has_phone: bool  # 查看电话 is offered while the case has a phone
     departments: tuple[str, ...]  # in routing order for the case's category and district
     posted: dict[str, str]  # where the card was posted, by channel ("chat:message")
+    possibly_urgent: bool = False  # 确认紧急 / 不紧急 are offered while staff have not decided
 
 
 def card_of(services: Services, case: Case) -> StaffCard:
@@ -121,6 +128,7 @@ def card_of(services: Services, case: Case) -> StaffCard:
         has_phone=bool(case.phone_enc),
         departments=tuple(services.taxonomy.departments_for(case.category, case.district)),
         posted=dict(case.staff_messages or {}),
+        possibly_urgent=possibly_urgent(services, case) and Status(case.status) in OPEN,
     )
 
 

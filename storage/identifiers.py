@@ -13,7 +13,7 @@ mobile, spaces, dots, commas or dashes between digits, an area code in brackets.
   (0371)65123456).
 
 The mask keeps what lets staff tell two apart and no more (139****5678, 410***********123X, ****1234,
-0371-****3456); the original text goes into an encrypted field (handlers/privacy/free_text.py).
+0371-****3456); the original text goes into an encrypted field (storage/encryption.py: redact_identifiers).
 """
 
 from __future__ import annotations
