@@ -73,6 +73,8 @@ def answer_for(script: Script, question: str) -> str | None:
         return None
     if "确认提交吗" in question:
         return "确认"
+    if "最接近哪一类" in question:  # the classifier unsure of the category: the likeliest
+        return "1"
     if "是为谁求助" in question:
         return "2" if script.for_other else "1"
     if "继续使用" in question:
