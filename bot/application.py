@@ -123,6 +123,8 @@ def web_app(services: Services, channels: list[Channel], *, with_scheduler: bool
     async def start() -> None:
         # jieba's dictionary loads in about a second: before the first citizen, not during their message
         await asyncio.to_thread(lambda: services.classifier)
+        # the similar-case model reads jieba's IDF table (a second or more): not at a citizen's first filing
+        await asyncio.to_thread(lambda: services.similarity)
         await asyncio.to_thread(warm_up, services)
         settle_long_lived_objects()
         for channel in channels:
@@ -201,6 +203,8 @@ async def run_without_web(services: Services, channels: list[Channel]) -> None:
         metrics_server = metrics.serve_on_port(services, settings.host, settings.metrics_port)
     if any(channel.citizen_facing for channel in channels):
         await asyncio.to_thread(lambda: services.classifier)
+        # the similar-case model reads jieba's IDF table (a second or more): not at a citizen's first filing
+        await asyncio.to_thread(lambda: services.similarity)
         await asyncio.to_thread(warm_up, services)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

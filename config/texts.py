@@ -54,6 +54,30 @@ class LedgerTexts(BaseModel):
     exported_with_phones: str
 
 
+class SimilarTexts(BaseModel):
+    """Similar cases: the card's line and button, staff answers, the intake's offer, the report's hot spots."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    card_line: str
+    card_followers: str
+    button_merge: str
+    staff_none: str
+    staff_merged: str
+    offer: str
+    choice_follow: str
+    choice_separately: str
+    followed: str
+    event_followed: str
+    staff_followed: str
+    # a follower's answer to the revisit (their words are the revisit's own: 回访：已解决)
+    event_revisit_follower: str
+    revisit_follower_thanks: str
+    report_title: str
+    report_line: str
+    report_no_place: str
+
+
 class KnowledgeConsoleTexts(BaseModel):
     """The console's knowledge-base pages: the entries, their use, the editor and its audit lines."""
 
@@ -620,6 +644,8 @@ class Texts(BaseModel):
 
     # the ledger (台账)
     ledger: LedgerTexts
+    # similar cases
+    similar: SimilarTexts
     # departments: the handover, 签收, 催办, 退回 and their figures
     departments: DepartmentTexts
     # instant answers from the knowledge base

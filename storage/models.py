@@ -363,6 +363,33 @@ class Open311Key(Base):
     rate_at: Mapped[datetime | None]
 
 
+class SimilarDocument(Base):
+    """A case as the similar-case finder reads it (classifier.similarity): its weighted terms, the places
+    named, and the group it joined when it was filed (the id of the group's first case)."""
+
+    __tablename__ = "similar_documents"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    district: Mapped[str] = mapped_column(String(32))
+    group_id: Mapped[int] = mapped_column(Integer, index=True)
+    terms: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    places: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime]
+
+
+class SimilarKey(Base):
+    """The inverted index: one row per rare term (a place, a problem, a rare word) of a case, so a new case
+    looks only at the cases of its district that share one of its keys."""
+
+    __tablename__ = "similar_keys"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    term: Mapped[str] = mapped_column(String(64), primary_key=True)
+    district: Mapped[str] = mapped_column(String(32))
+
+    __table_args__ = (Index("ix_similar_keys_lookup", "district", "term", "case_id"),)
+
+
 class SignedNonce(Base):
     """A (timestamp, nonce) a platform signed a callback with, kept while that timestamp is accepted: the
     signature does not cover the body, so a second use with another body is a replay (storage.nonces)."""

@@ -27,6 +27,7 @@ PHONE = "phone"  # supervisors see the full number, only they, in an alert
 DEPARTMENTS = "depts"  # a page of departments; argument: the page
 DEPARTMENT = "dept"  # 交办 to one; argument: its place in the taxonomy's list of departments
 CARD = "card"  # back from the departments to the card's buttons
+SIMILAR = "msim"  # 合并相似求助: the whole group of similar cases into its oldest open case
 URGENT_YES = "urgent_yes"  # 确认紧急: a possibly urgent case is urgent
 URGENT_NO = "urgent_no"  # 不紧急: it is not
 DANGER = "danger"  # 已联系 under a danger alert; the "number" is the alert's id
@@ -85,6 +86,9 @@ def card_keyboard(texts: Texts, card: StaffCard) -> InlineKeyboardMarkup | None:
         for action in card.actions
     ]
     rows = [buttons[i:i + ACTIONS_PER_ROW] for i in range(0, len(buttons), ACTIONS_PER_ROW)]
+    if card.similar and StaffStep.MERGE in card.actions:
+        rows.append([InlineKeyboardButton(texts.similar.button_merge.format(count=card.similar),
+                                          callback_data=callback_data(SIMILAR, card.number))])
     if card.possibly_urgent:
         rows.insert(0, [InlineKeyboardButton(_label(texts, choice), callback_data=callback_data(choice, card.number))
                         for choice in (URGENT_YES, URGENT_NO)])

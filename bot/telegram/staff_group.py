@@ -41,6 +41,7 @@ from bot.telegram.render import split_text
 from bot.telegram.staff_commands import staff_command
 from bot.telegram.updates import CHANNEL
 from handlers.cases.actions import ActionRefused, StaffStep, Step
+from handlers.cases.merging import merge_group
 from handlers.departments.desk import accept_in_chat
 from handlers.services import Services
 from handlers.staff import danger_alerts
@@ -169,6 +170,8 @@ class StaffGroup:
         if press.action == card.DEPARTMENT:
             department = self._department(press.argument)
             return lambda desk, case: desk.assign(case, department)
+        if press.action == card.SIMILAR:
+            return merge_group
         if press.action in (card.URGENT_YES, card.URGENT_NO):
             urgent = press.action == card.URGENT_YES
             return lambda desk, case: desk.set_urgency(case, urgent)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from classifier.person import person_reader
 from config.taxonomy import Promise, Taxonomy
 from handlers.attachments import records as attachments
+from handlers.cases import similar
 from handlers.cases.details import CaseDetails
 from handlers.cases.states import Status
 from handlers.cases.timeline import CITIZEN, add_event
@@ -110,6 +111,8 @@ def file_new_case(services: Services, session: Session, new: NewCase, now: datet
     add_event(session, case_id, at=now, kind="received", actor=new.actor, public=True,
               text=new.event_text or taxonomy.texts.event_received, to_status=Status.RECEIVED.value,
               data=new.event_data)
+    # before the card, so the card shows the case's group
+    similar.index_case(session, services, case_id, district=new.district, problem=new.problem, created_at=now)
     staff_notices.announce_case(session, services, case_id, now, urgent=urgent or possible)
     # after the card, so the photos received before filing reply to it
     attachments.attach(session, services, new.attachments, case_id=case_id, channel=new.channel,

@@ -19,6 +19,7 @@ from handlers.conversation import (
     intake,
     progress,
     revisit_answers,
+    similar_offer,
     supplement,
 )
 from handlers.conversation import media as files
@@ -371,6 +372,16 @@ register(
         choices=intake.reuse_contact_choices,
         on_choice=intake.reuse_contact,
         synonyms=_affirm_deny(1),
+    ),
+)
+# the offer to follow an open case telling the same problem, before the summary
+register(
+    similar_offer.OFFER,
+    Step(
+        on_text=_unknown_choice(similar_offer.reprompt),
+        reprompt=similar_offer.reprompt,
+        choices=similar_offer.choices,
+        on_choice=similar_offer.choose,
     ),
 )
 register(

@@ -21,13 +21,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from handlers.conversation import answers, danger, reading, summary
+from handlers.conversation import answers, danger, reading, similar_offer, summary
 from handlers.conversation.turn import Turn
-from handlers.conversation.validators import (
-    Parsed,
-    Reject,
-    Value,
-)
+from handlers.conversation.validators import Parsed, Reject, Value
 
 CONFIRM = "confirm"
 EDIT_WHICH = "edit_which"
@@ -73,7 +69,7 @@ BEFORE_CONFIRM: list[Callable[[Turn], bool]] = []
 
 
 def in_intake(step: str) -> bool:
-    return step in SLOTS or step in (CONFIRM, EDIT_WHICH, REUSE_CONTACT)
+    return step in SLOTS or step in (CONFIRM, EDIT_WHICH, REUSE_CONTACT, similar_offer.OFFER)
 
 
 def is_needed(turn: Turn, slot: Slot) -> bool:
@@ -154,6 +150,8 @@ def advance(turn: Turn) -> None:
         ask_slot(turn, slot)
         return
     turn.slots.pop(EDITING, None)
+    if similar_offer.offer(turn):
+        return
     for hook in BEFORE_CONFIRM:
         if hook(turn):
             return
@@ -268,7 +266,7 @@ def set_problem(turn: Turn, text: str, *, append: bool = False) -> None:
 def back(turn: Turn) -> None:
     """Go one step back along the path taken; the slot stepped back into is asked again."""
     history: list[str] = turn.slots.setdefault(HISTORY, [])
-    if turn.step in (CONFIRM, EDIT_WHICH):
+    if turn.step in (CONFIRM, EDIT_WHICH, similar_offer.OFFER):
         target = history[-1] if history else INTAKE[-1].name
     else:
         if len(history) <= 1:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from config.texts import Texts
 from handlers.attachments.retention import erase_for_case
 from handlers.cases.timeline import SYSTEM, add_event
+from storage import similar as similar_index
 from storage.encryption import redact_identifiers
 from storage.models import Case, CaseFollower
 
@@ -44,6 +45,9 @@ def anonymise_case(session: Session, texts: Texts, case: Case, now: datetime, *,
     case.chat_key = ANONYMOUS
     erase_for_case(session, case.id)
     case.problem = texts.problem_erased if drop_problem else redact_identifiers(case.problem)
+    if drop_problem:
+        # its words are gone, so are its terms in the similar-case index
+        similar_index.remove(session, case.id)
     for event in case.events:
         if event.kind == "supplement":
             event.text = None if drop_problem else redact_identifiers(event.text or "")

@@ -1,7 +1,7 @@
 """cases: the intake's details (address, second contact number, person in need) and the place
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-05
 
 `details_enc` holds, sealed like the name and phone, what only some requests have: the address as the
@@ -12,8 +12,8 @@ the compound or road alone (绿城小区), plain, so cases of one place can be f
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
-down_revision = "0011"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
