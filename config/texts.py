@@ -76,6 +76,10 @@ class SimilarTexts(BaseModel):
     report_title: str
     report_line: str
     report_no_place: str
+    # the console: a queue row's group, the dashboard's hot spots
+    queue_count: str
+    console_line: str
+    console_none: str
 
 
 class KnowledgeConsoleTexts(BaseModel):
