@@ -1,7 +1,7 @@
 """identifiers out of the problem text: the words as written, sealed, beside the masked ones
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-05
 
 ID, bank card and phone numbers a citizen types into the problem are masked in `cases.problem` from now on;
@@ -12,8 +12,8 @@ the words as written go into `cases.problem_enc`, encrypted like the name and th
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
-down_revision = "0012"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
