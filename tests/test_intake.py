@@ -104,7 +104,9 @@ def test_a_problem_written_at_the_name_question_is_taken_with_its_district_and_p
     assert "请核对" in citizen.says("张女士"), "phone and district came with the problem"
     confirm(citizen)
     case = only_case(services)
-    assert case.problem.endswith("胰岛素明天就用完了，住在中原区，电话13912345678")
+    # the phone in the words is kept sealed beside them; the stored words show it masked
+    assert case.problem.endswith("胰岛素明天就用完了，住在中原区，电话139****5678")
+    assert services.cipher.decrypt(case.problem_enc).endswith("住在中原区，电话13912345678")
     assert services.cipher.decrypt(case.name_enc) == "张女士"
     assert case.district == "中原区"
 
