@@ -28,6 +28,7 @@ bench: install
 	$(BIN)/python benchmarks/dialogue.py
 	$(BIN)/python benchmarks/telegram_rate.py
 	$(BIN)/python benchmarks/wechat_callback.py
+	$(BIN)/python -m benchmarks.similar
 	if test -d ../shared/data/gov-messages; then $(BIN)/python -m benchmarks.classifier; \
 	else echo "classifier benchmark skipped: ../shared/data/gov-messages is not here"; fi
 

@@ -42,6 +42,7 @@ from bot.wecom import WeComChannel
 from bot.wecom.departments import DepartmentRobotSender
 from handlers.attachments.records import FETCHERS
 from handlers.console.accounts import has_accounts
+from handlers.knowledge_base import warm_up
 from handlers.services import Services
 
 log = logging.getLogger(__name__)
@@ -122,6 +123,9 @@ def web_app(services: Services, channels: list[Channel], *, with_scheduler: bool
     async def start() -> None:
         # jieba's dictionary loads in about a second: before the first citizen, not during their message
         await asyncio.to_thread(lambda: services.classifier)
+        # the similar-case model reads jieba's IDF table (a second or more): not at a citizen's first filing
+        await asyncio.to_thread(lambda: services.similarity)
+        await asyncio.to_thread(warm_up, services)
         settle_long_lived_objects()
         for channel in channels:
             await channel.start()
@@ -199,6 +203,9 @@ async def run_without_web(services: Services, channels: list[Channel]) -> None:
         metrics_server = metrics.serve_on_port(services, settings.host, settings.metrics_port)
     if any(channel.citizen_facing for channel in channels):
         await asyncio.to_thread(lambda: services.classifier)
+        # the similar-case model reads jieba's IDF table (a second or more): not at a citizen's first filing
+        await asyncio.to_thread(lambda: services.similarity)
+        await asyncio.to_thread(warm_up, services)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

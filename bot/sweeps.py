@@ -25,12 +25,14 @@ from bot.scheduler import JobBody, PeriodicJob
 from config.texts import Texts
 from handlers.replay import forget_expired
 from handlers.services import Services
+from handlers.staff.danger_alerts import sweep_danger_alerts
 from handlers.timers import daily_report
 from handlers.timers.dead_letters import sweep_dead_letters
 from handlers.timers.deadlines import sweep_deadlines
 from handlers.timers.department_deadlines import sweep_department_deadlines
 from handlers.timers.heartbeat import beat
 from handlers.timers.revisits import sweep_revisits
+from handlers.timers.urgency_confirm import sweep_unconfirmed
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +86,8 @@ def run_sweeps(services: Services, now: datetime) -> dict[str, Any]:
     return {
         "deadlines": _plain(sweep_deadlines(services, now)),
         "department_deadlines": _plain(sweep_department_deadlines(services, now)),
+        "possibly_urgent": _plain(sweep_unconfirmed(services, now)),
+        "danger_alerts_repeated": sweep_danger_alerts(services, now),
         "revisits": _plain(sweep_revisits(services, now)),
         "daily_report": send_daily_report(services, now),
         "dead_letters": sweep_dead_letters(services, now),
@@ -100,14 +104,18 @@ async def tick(services: Services, dispatcher: Dispatcher) -> dict[str, Any]:
 
 
 def sweep_jobs(services: Services) -> list[PeriodicJob]:
-    """The scheduler's sweeps: deadlines (the staff's and the departments'), revisits and dead letters every
-    minute, the report at the configured time."""
+    """The scheduler's sweeps: deadlines (the staff's and the departments'), undecided possibly urgent cases,
+    revisits and dead letters every minute, the report at the configured time."""
     report_time = services.settings.report_time
     return [
         PeriodicJob("deadline-sweep", _job(services, "deadline-sweep", sweep_deadlines),
                     IntervalTrigger(seconds=SWEEP_EVERY.total_seconds()), start_now=True),
         PeriodicJob("department-deadline-sweep",
                     _job(services, "department-deadline-sweep", sweep_department_deadlines),
+                    IntervalTrigger(seconds=SWEEP_EVERY.total_seconds()), start_now=True),
+        PeriodicJob("danger-alert-sweep", _job(services, "danger-alert-sweep", sweep_danger_alerts),
+                    IntervalTrigger(seconds=SWEEP_EVERY.total_seconds()), start_now=True),
+        PeriodicJob("urgency-confirm-sweep", _job(services, "urgency-confirm-sweep", sweep_unconfirmed),
                     IntervalTrigger(seconds=SWEEP_EVERY.total_seconds()), start_now=True),
         PeriodicJob("revisit-sweep", _job(services, "revisit-sweep", sweep_revisits),
                     IntervalTrigger(seconds=SWEEP_EVERY.total_seconds()), start_now=True),

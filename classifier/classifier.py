@@ -18,7 +18,7 @@ from classifier.urgency import UrgencyDetector
 from config.taxonomy import LINEAR, Taxonomy
 
 # The sections the classifier reads; texts, routing and deadlines do not change its answers.
-_SECTIONS = {"categories", "category_scoring", "category_thresholds", "urgency", "districts"}
+_SECTIONS = {"categories", "category_scoring", "category_thresholds", "urgency", "urgency_score", "districts"}
 
 
 class Classifier:
@@ -37,7 +37,7 @@ class Classifier:
         else:
             scorer = CategoryScorer
         self._categories = scorer(taxonomy.categories, taxonomy.category_thresholds)
-        self._urgency = UrgencyDetector(taxonomy.urgency)
+        self._urgency = UrgencyDetector(taxonomy.urgency, taxonomy.urgency_score)
         self._districts = DistrictFinder(taxonomy.districts)
         self._segmenter = Segmenter(self._categories.words | self._urgency.words | self._districts.words)
 

@@ -62,12 +62,17 @@ def category_metrics(gold: list[str], predicted: list[str]) -> dict[str, Any]:
 def evaluate(classifier: Classifier, rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """Category figures (see `category_metrics`), precision and recall of 紧急, accuracy of the district.
 
+    Urgent precision and recall count a message as flagged when it is urgent or possibly urgent (待确认紧急:
+    staff get it at once and its contact deadline runs as for urgent); `urgent_level_precision` and
+    `urgent_level_recall` count the level 紧急 alone, and `possibly_urgent` how many were left to staff to
+    confirm.
     District accuracy counts only rows whose district label is filled in; `needs_review` counts the
     messages the classifier left to a person (the fallback category).
     """
     gold_cats: list[str] = []
     pred_cats: list[str] = []
     urgent_tp = urgent_fp = urgent_fn = 0
+    rules_tp = rules_fp = possible = 0
     urgent_rows = 0
     district_hits = district_rows = 0
     needs_review = 0
@@ -80,9 +85,13 @@ def evaluate(classifier: Classifier, rows: Iterable[Mapping[str, Any]]) -> dict[
         if gold_urgency:
             urgent_rows += 1
             gold_urgent = gold_urgency == classifier.urgent_level
-            urgent_tp += gold_urgent and result.urgency.urgent
-            urgent_fp += result.urgency.urgent and not gold_urgent
-            urgent_fn += gold_urgent and not result.urgency.urgent
+            flagged = result.urgency.flagged
+            urgent_tp += gold_urgent and flagged
+            urgent_fp += flagged and not gold_urgent
+            urgent_fn += gold_urgent and not flagged
+            rules_tp += gold_urgent and result.urgency.urgent
+            rules_fp += result.urgency.urgent and not gold_urgent
+            possible += result.urgency.possible
         gold_district = row.get("district")
         if gold_district:
             district_rows += 1
@@ -93,6 +102,9 @@ def evaluate(classifier: Classifier, rows: Iterable[Mapping[str, Any]]) -> dict[
         "urgent_precision": _ratio(urgent_tp, urgent_tp + urgent_fp) if urgent_rows else None,
         "urgent_recall": _ratio(urgent_tp, urgent_tp + urgent_fn) if urgent_rows else None,
         "urgent_support": urgent_tp + urgent_fn if urgent_rows else None,
+        "urgent_level_precision": _ratio(rules_tp, rules_tp + rules_fp) if urgent_rows else None,
+        "urgent_level_recall": _ratio(rules_tp, urgent_tp + urgent_fn) if urgent_rows else None,
+        "possibly_urgent": possible if urgent_rows else None,
         "district_accuracy": _ratio(district_hits, district_rows),
         "district_support": district_rows,
     }

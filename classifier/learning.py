@@ -166,3 +166,4 @@ def learn_lexicon(
             "Edit freely: a weight says how much a word counts for (+) or against (-) a category.",
         ],
     )
+

@@ -22,7 +22,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from config.errors import ConfigError
-from config.taxonomy import LINEAR, Category, CategoryScoring, Taxonomy, parse_yaml
+from config.taxonomy import LINEAR, Category, CategoryScoring, Taxonomy, UrgencyScore, parse_yaml
 
 _LINE = 106  # keyword lines stay under the project's line length
 _TOP_LEVEL_KEY = re.compile(r"^([A-Za-z_]\w*)\s*:")
@@ -135,6 +135,16 @@ def merged_categories(taxonomy_categories: list[dict[str, Any]], lexicon: Lexico
     return merged + list(learned.values())
 
 
+def _loading(merged: str, source: str) -> str:
+    """`merged` when it loads as a taxonomy, else ConfigError naming what is wrong."""
+    try:
+        Taxonomy.model_validate(parse_yaml(merged))
+    except ValidationError as exc:
+        problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        raise ConfigError(source, ["the merged taxonomy would not load:", *problems]) from None
+    return merged
+
+
 def merge_lexicon(lexicon: Lexicon, taxonomy_text: str, source: str) -> str:
     """The taxonomy file's text with the lexicon merged in; ConfigError if the result is no taxonomy."""
     raw = parse_yaml(taxonomy_text)
@@ -151,10 +161,34 @@ def merge_lexicon(lexicon: Lexicon, taxonomy_text: str, source: str) -> str:
         lines[s_start:s_end] = [scoring]
     else:
         lines[start:start] = [scoring, ""]
-    merged = "\n".join(lines) + "\n"
-    try:
-        Taxonomy.model_validate(parse_yaml(merged))
-    except ValidationError as exc:
-        problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
-        raise ConfigError(source, ["the merged taxonomy would not load:", *problems]) from None
-    return merged
+    return _loading("\n".join(lines) + "\n", source)
+
+
+def urgency_score_block(score: UrgencyScore) -> str:
+    """The `urgency_score:` block of a taxonomy file, words for 紧急 first, those against it last."""
+    keyword_lines = _keyword_lines(score.keywords, " " * 4)
+    pair_lines = _keyword_lines(score.pairs, " " * 4)
+    lines = [
+        "urgency_score:",
+        f"  bias: {_number(score.bias)}",
+        f"  threshold: {_number(score.threshold)}",
+        f"  keywords: {keyword_lines[0]}",
+        *keyword_lines[1:],
+        f"  pairs: {pair_lines[0]}",
+        *pair_lines[1:],
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def merge_urgency_score(score: UrgencyScore, taxonomy_text: str, source: str) -> str:
+    """The taxonomy file's text with its `urgency_score:` block replaced (or put before `districts:`)."""
+    lines = taxonomy_text.splitlines()
+    blocks = _blocks(lines)
+    block = urgency_score_block(score).splitlines()
+    if "urgency_score" in blocks:
+        start, end = blocks["urgency_score"]
+        lines[start:end] = block
+    else:
+        start = blocks["districts"][0] if "districts" in blocks else len(lines)
+        lines[start:start] = [*block, ""]
+    return _loading("\n".join(lines) + "\n", source)

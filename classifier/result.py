@@ -28,6 +28,18 @@ class UrgencyResult:
     matched: tuple[str, ...] = ()
     # emergency numbers to tell the citizen at once ("120", "110", "119"), in rule order
     danger: tuple[str, ...] = ()
+    # the learned score says urgent and no rule does: staff confirm or clear (level 待确认紧急)
+    possible: bool = False
+    # the rules alone say urgent (before the learned score is heard)
+    by_rules: bool = False
+    # the learned probability of 紧急 (None without a learned score) and the words that raised it most
+    score: float | None = None
+    score_words: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def flagged(self) -> bool:
+        """Urgent or possibly urgent: the contact deadline runs as for urgent."""
+        return self.urgent or self.possible
 
 
 @dataclass(frozen=True)

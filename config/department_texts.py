@@ -36,6 +36,8 @@ class DepartmentTexts(BaseModel):
     staff_returned: str
     staff_returned_decide: str
     refused_return_reason: str
+    # the console's 退回 form: its reason field's placeholder
+    return_placeholder: str
     refused_return_limit: str
     refused_supervisor_decides: str
     # chasing: the timeline, the escalation at twice the time (staff group and command centre), and the
@@ -48,3 +50,10 @@ class DepartmentTexts(BaseModel):
     report_header: str
     report_line: str
     report_satisfaction: str
+    # the console's dashboard: the departments' table and its columns
+    dashboard_title: str
+    column_handed: str
+    column_accepted_on_time: str
+    column_resolved_on_time: str
+    column_returned: str
+    column_satisfaction: str

@@ -17,10 +17,9 @@ from pathlib import Path
 from typing import Annotated
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
-from config.errors import ConfigError
-from config.taxonomy import read_yaml_mapping, validation_problems
+from config.taxonomy import load_checked
 
 # Ids are stable keys (the daily report, the console and the learning-from-use counts refer to them).
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -91,12 +90,7 @@ class KnowledgeBase(_Strict):
 
 def load_knowledge_base(path: Path | str) -> KnowledgeBase:
     """Load and check a knowledge base, or raise ConfigError naming the file, the entry and the problem."""
-    path = Path(path)
-    raw = read_yaml_mapping(path, "YIBANG_KNOWLEDGE_BASE", "entries, synonyms")
-    try:
-        return KnowledgeBase.model_validate(raw)
-    except ValidationError as exc:
-        raise ConfigError(str(path), validation_problems(exc, raw)) from None
+    return load_checked(path, KnowledgeBase, "YIBANG_KNOWLEDGE_BASE", "entries, synonyms")
 
 
 def dump_knowledge_base(base: KnowledgeBase, header: str = "") -> str:

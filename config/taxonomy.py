@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -93,6 +93,9 @@ class CategoryThresholds(_Strict):
     # The best category's confidence (its share of the scores, or its probability in linear scoring).
     min_confidence: float = Field(0.0, ge=0.0, le=1.0)
     fallback: str = "其他"
+    # Below this confidence (or when the fallback was used) the citizen is asked, once, to choose among the
+    # likeliest categories before the case is filed (handlers/conversation/category_choice.py); 0: never.
+    ask_below: float = Field(0.0, ge=0.0, le=1.0)
 
 
 class UrgencyRule(_Strict):
@@ -113,6 +116,9 @@ class UrgencyRule(_Strict):
     # Words that cancel the rule when they are in the same clause as its word: 前年脑梗以后 is a past
     # illness, not a stroke now.
     unless: list[str] = Field(default_factory=list)
+    # A hypothetical word earlier in the clause (万一着火, 如果发烧) cancels it. Off where the supposition is
+    # itself the emergency (要是今天不能透析).
+    hypothetical: bool = True
     # A supporting rule (insistence: 急急急, ！！！) only adds its weight to other rules; on its own it never
     # makes a message urgent, however the weights are set ("急急急" alone stays 一般).
     supporting: bool = False
@@ -131,15 +137,39 @@ class UrgencyRule(_Strict):
         return self
 
 
+class UrgencyScore(_Strict):
+    """A learned urgency score (`yibang learn --urgency`; classifier/urgency_score.py): a bias and words
+    with weights for 紧急 (+) or against it (-); a probability at or above `threshold` that no rule made
+    urgent makes the message possibly urgent."""
+
+    bias: float = 0.0
+    threshold: float = Field(0.5, ge=0.0, le=1.0)
+    keywords: dict[str, float] = Field(default_factory=dict)
+    # pairs of adjacent Han characters with weights, counted beside the words (typos, dialect)
+    pairs: dict[str, float] = Field(default_factory=dict)
+
+
 class Urgency(_Strict):
     urgent: str = "紧急"
     normal: str = "一般"
+    # The level between the two: the learned score says urgent, no rule does; staff confirm or clear it,
+    # and the contact deadline runs as for urgent meanwhile.
+    possible: str = "待确认紧急"
+    # Staff are told again when a possibly urgent case is neither confirmed nor cleared within this.
+    confirm_within: Duration = timedelta(minutes=15)
+    # A danger alert (120/110/119) is repeated to staff this often until someone presses 已联系.
+    danger_contact_within: Duration = timedelta(minutes=10)
     # Sum of the weights of the fired rules needed for 紧急.
     threshold: float = 1.0
     # Words that cancel a rule when they come just before its word (没有发烧, 未见红).
     negations: list[str] = Field(default_factory=list)
     # How many tokens before a rule's word a negation may stand (没有|出现|呼吸困难 needs 2).
     negation_window: int = Field(2, ge=1, le=6)
+    # Words that make what follows in their clause a supposition (万一着火, 如果发烧): no rule fires there.
+    hypotheticals: list[str] = Field(default_factory=list)
+    # Words anywhere in the message that say it is not pressing (提前问问, 不着急, a thank-you, a suggestion):
+    # they cancel every rule that names no danger to life.
+    calm: list[str] = Field(default_factory=list)
     rules: list[UrgencyRule] = Field(default_factory=list)
 
 
@@ -246,6 +276,8 @@ class Taxonomy(_Strict):
     category_scoring: CategoryScoring = KEYWORDS
     category_thresholds: CategoryThresholds = CategoryThresholds()
     urgency: Urgency
+    # learned by `yibang learn --urgency`; without it, the rules alone decide and nothing is possibly urgent
+    urgency_score: UrgencyScore | None = None
     districts: Districts
     departments: list[Department] = Field(default_factory=list)
     # category -> its Open311 service (code, group); when given, every category needs one.
@@ -282,7 +314,10 @@ class Taxonomy(_Strict):
             codes = [service.code for service in self.services.values()]
             if len(set(codes)) != len(codes):
                 raise ValueError("services: a service code appears twice")
-        for level in (self.urgency.urgent, self.urgency.normal):
+        levels = [self.urgency.urgent, self.urgency.normal]
+        if self.urgency_score is not None:
+            levels.append(self.urgency.possible)
+        for level in levels:
             if level not in self.promise:
                 raise ValueError(f"promise: no deadlines for urgency '{level}'")
         return self
@@ -315,6 +350,9 @@ class Taxonomy(_Strict):
             return 0 if takes_category and takes_district else 1 if takes_category else 2
 
         return [d.name for d in sorted(self.departments, key=rank)]
+
+
+Checked = TypeVar("Checked", bound=BaseModel)
 
 
 def yaml_location(loc: tuple[Any, ...], data: Any) -> str:
@@ -358,11 +396,16 @@ def validation_problems(exc: ValidationError, raw: Any) -> list[str]:
     return problems
 
 
-def load_taxonomy(path: Path | str) -> Taxonomy:
-    """Load and check a taxonomy file, or raise ConfigError naming the file, the key and the problem."""
+def load_checked(path: Path | str, model: type[Checked], setting: str, keys: str) -> Checked:
+    """A YAML file checked against `model`, or a ConfigError naming the file, the key and the problem."""
     path = Path(path)
-    raw = read_yaml_mapping(path, "YIBANG_TAXONOMY", "name, categories, …")
+    raw = read_yaml_mapping(path, setting, keys)
     try:
-        return Taxonomy.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(str(path), validation_problems(exc, raw)) from None
+
+
+def load_taxonomy(path: Path | str) -> Taxonomy:
+    """Load and check a taxonomy file, or raise ConfigError naming the file, the key and the problem."""
+    return load_checked(path, Taxonomy, "YIBANG_TAXONOMY", "name, categories, …")

@@ -54,6 +54,30 @@ class LedgerTexts(BaseModel):
     exported_with_phones: str
 
 
+class SimilarTexts(BaseModel):
+    """Similar cases: the card's line and button, staff answers, the intake's offer, the report's hot spots."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    card_line: str
+    card_followers: str
+    button_merge: str
+    staff_none: str
+    staff_merged: str
+    offer: str
+    choice_follow: str
+    choice_separately: str
+    followed: str
+    event_followed: str
+    staff_followed: str
+    # a follower's answer to the revisit (their words are the revisit's own: 回访：已解决)
+    event_revisit_follower: str
+    revisit_follower_thanks: str
+    report_title: str
+    report_line: str
+    report_no_place: str
+
+
 class KnowledgeConsoleTexts(BaseModel):
     """The console's knowledge-base pages: the entries, their use, the editor and its audit lines."""
 
@@ -352,8 +376,18 @@ class Texts(BaseModel):
     # staff
     staff_card: str
     staff_card_urgent_line: str
+    # the classifier is unsure: the citizen picks among the likeliest categories (one tap or one digit)
+    ask_category_choice: str
+    # the timeline's line for that choice: {chosen} {guess}
+    event_category_chosen: str
+    # a possibly urgent case (待确认紧急), until staff confirm or clear it
+    staff_card_possible_line: str
     staff_card_reasons: str
+    # {numbers} {reasons} {minutes} {channel} {chat} {district} {triggers} {name} {phone} {case} {problem}
     staff_danger_alert: str
+    staff_button_danger_contacted: str
+    staff_danger_contacted: str
+    staff_danger_unknown: str
     staff_supplement: str
     # the caption of a case's photos and files in the staff channels; the timeline line when they are
     # taken out of the system (`yibang case files`)
@@ -537,6 +571,10 @@ class Texts(BaseModel):
     staff_button_reject: str
     staff_button_reopen: str
     staff_button_phone: str
+    staff_button_urgent_yes: str
+    staff_button_urgent_no: str
+    # a possibly urgent case nobody confirmed or cleared in time: {number} {category} {district} {minutes} {problem}
+    staff_possible_unconfirmed: str
     staff_button_more: str
     staff_button_previous: str
     staff_button_back: str
@@ -575,6 +613,8 @@ class Texts(BaseModel):
 
     # the ledger (台账)
     ledger: LedgerTexts
+    # similar cases
+    similar: SimilarTexts
     # departments: the handover, 签收, 催办, 退回 and their figures
     departments: DepartmentTexts
     # instant answers from the knowledge base

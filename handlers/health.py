@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select, text
 
+from handlers.delivery import deferred
 from handlers.services import Services
 from storage.heartbeat import HEARTBEAT
 from storage.models import OutboxMessage, SharedValue
@@ -48,7 +49,8 @@ def health(services: Services) -> dict[str, Any]:
             select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "failed")
         )
     beat = scheduler_beat(services, now)
-    status = "ok" if not beat.stale and not backlog else "degraded"
+    waiting = deferred.stuck(services, now)
+    status = "ok" if not beat.stale and not backlog and not waiting else "degraded"
     return {
         "status": status,
         "database": "ok",
@@ -58,4 +60,6 @@ def health(services: Services) -> dict[str, Any]:
             **{k: v for k, v in beat.detail.items() if k in ("job", "host", "pid")},
         },
         "outbox": {"overdue": backlog, "dead_letters": dead},
+        # messages answered "success" whose answer has not gone out within a minute
+        "deferred_answers": {"stuck": waiting},
     }

@@ -95,6 +95,14 @@ def live_matcher(session: Session, services: Services) -> FaqMatcher | None:
     return live.matcher if live else None
 
 
+def warm_up(services: Services) -> None:
+    """Build the matcher before the first citizen's question (jieba's dictionary again: about a second),
+    not during it: WeChat waits five seconds for an answer."""
+    if services.knowledge is not None:
+        with services.db.reading() as session:
+            live_matcher(session, services)
+
+
 def parse_entry(entry_id: str, questions: str, answer: str, source: str, updated: str) -> Entry:
     """An entry from the console's form (one question a line), or EntryProblem naming the field."""
     try:

@@ -18,6 +18,7 @@ from handlers.replay import Replayed, SignedUse, take
 from handlers.services import Services
 from storage import inbox
 from storage.conversations import lock_conversation, save_conversation
+from storage.database import WriterBusy
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ def handle(services: Services, incoming: Incoming, signed: SignedUse | None = No
     (WeChat); a second use with another body raises Replayed and changes nothing (handlers/replay.py)."""
     try:
         outcome, how = _handle(services, incoming, signed)
-    except Replayed:
+    except (Replayed, WriterBusy):  # refused, or to be tried again where waiting harms nobody
         raise
     except Exception:
         services.observer.message_handled(incoming.channel, FAILED)

@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from functools import cached_property, lru_cache
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
 from classifier import Classification
@@ -15,9 +15,16 @@ from config.knowledge import KnowledgeBase, load_knowledge_base
 from handlers.clock import Clock, SystemClock
 from handlers.observer import NoObserver, Observer
 from storage import Database, FieldCipher
+from storage.database import WriterBusy
 from storage.encryption import secret_keys
 from storage.key_check import KeyMismatch, check_secret_key
 from storage.media import MediaStore, open_media_store
+
+if TYPE_CHECKING:
+    from classifier.similarity import SimilarityModel
+
+# Raised by an impatient SQLite write (`services.db.impatient()`), for the channels that run handlers.
+__all__ = ["Services", "StaffDestination", "WriterBusy", "upgrade_database"]
 
 VERDICT_CACHE_SIZE = 2048
 
@@ -28,6 +35,8 @@ class CaseClassifier(Protocol):
     def find_district(self, text: str) -> str | None: ...
 
     def district_at(self, lat: float, lon: float) -> str | None: ...
+
+    def cut(self, text: str) -> list[str]: ...
 
 
 @dataclass(frozen=True)
@@ -99,6 +108,14 @@ class Services:
     def media(self) -> MediaStore:
         """Where citizens' photos and files are kept, sealed (YIBANG_MEDIA_URL; DATA_DIR/media by default)."""
         return open_media_store(self.settings.media_url, self.settings.data_dir, self.cipher)
+
+    @cached_property
+    def similarity(self) -> SimilarityModel:
+        """Similar cases' features and scores, on the classifier's tokenizer (built on first use)."""
+        from classifier.similarity import SimilarityModel
+
+        places = [place for district in self.taxonomy.districts.items for place in district.places]
+        return SimilarityModel(self.classifier.cut, places)
 
     @cached_property
     def tz(self) -> tzinfo:

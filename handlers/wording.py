@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from config.taxonomy import Taxonomy
 from handlers.messages import Reply
-from storage.encryption import redact_phones
+from storage.encryption import redact_identifiers
 
 # Every way to start a new line (and the controls some clients draw as one): inside a staff message a
 # citizen's line break could start a line that looks like the card's own (联系人：…, 联系时限：…).
@@ -20,7 +20,7 @@ LINE_BREAK_MARK = " ↵ "
 
 def citizen_words(text: str) -> str:
     """A citizen's words as staff see them in a card or notice: mobile numbers masked, on one line."""
-    return _LINE_BREAKS.sub(LINE_BREAK_MARK, redact_phones(text)).strip()
+    return _LINE_BREAKS.sub(LINE_BREAK_MARK, redact_identifiers(text)).strip()
 
 
 def duration(taxonomy: Taxonomy, span: timedelta) -> str:

@@ -11,6 +11,7 @@ import contextlib
 import fcntl
 import logging
 import re
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -29,8 +30,21 @@ MIGRATION_LOCK_ID = 0x79_69_62_61
 # How long a SQLite writer waits for another before giving up (also SQLite's own busy timeout).
 SQLITE_BUSY_SECONDS = 30
 
+# How long an impatient SQLite writer waits for the write lock before giving up (`Database.impatient`).
+IMPATIENT_SECONDS = 0.05
+
 # How many transactions of ours this thread is inside (a reading inside a write counts twice).
 _open = threading.local()
+# This thread's next write transaction may wait this long for SQLite's lock (`Database.impatient`).
+_patience = threading.local()
+
+
+class WriterBusy(Exception):
+    """SQLite's write lock is held by another writer, and the caller asked not to wait for it."""
+
+
+def _next_write_patience() -> float | None:
+    return getattr(_patience, "seconds", None)
 
 
 def in_transaction() -> bool:
@@ -69,8 +83,25 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
         # Straight to the driver: this runs for every message, and SQLAlchemy's statement path costs more.
-        begin = "BEGIN" if connection.get_execution_options().get("yibang_read_only") else "BEGIN IMMEDIATE"
-        connection.connection.dbapi_connection.execute(begin)
+        dbapi = connection.connection.dbapi_connection
+        if connection.get_execution_options().get("yibang_read_only"):
+            dbapi.execute("BEGIN")
+            return
+        # An impatient write waits a moment for the lock; the rest of the work, once it has begun, waits
+        # as long as any writer (so a work of several transactions never fails half-way for it).
+        patience = _next_write_patience()
+        _patience.seconds = None
+        wait_ms = int((SQLITE_BUSY_SECONDS if patience is None else patience) * 1000)
+        info = connection.connection.info
+        if info.get("busy_ms") != wait_ms:
+            dbapi.execute(f"PRAGMA busy_timeout={wait_ms}")
+            info["busy_ms"] = wait_ms
+        try:
+            dbapi.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if patience is not None and "locked" in str(exc):
+                raise WriterBusy("another process holds SQLite's write lock") from None
+            raise
 
 
 _REVISION = re.compile(r'^(down_revision|revision)\s*=\s*["\']?([\w]+|None)["\']?', re.MULTILINE)
@@ -186,16 +217,43 @@ class Database:
         """The kept SQLite write connection, this thread's until the block ends."""
         if self._writer_owner == threading.get_ident():
             raise RuntimeError("a write transaction inside another on the same thread would wait for itself")
-        if not self._writer_lock.acquire(timeout=SQLITE_BUSY_SECONDS):
+        patience = _next_write_patience()
+        if not self._writer_lock.acquire(timeout=SQLITE_BUSY_SECONDS if patience is None else patience):
+            if patience is not None:
+                _patience.seconds = None
+                raise WriterBusy("another thread of this process is writing")
             raise TimeoutError(f"the SQLite writer was busy for {SQLITE_BUSY_SECONDS} s")
         self._writer_owner = threading.get_ident()
         try:
             if self._writer is None or self._writer.closed or self._writer.invalidated:
                 self._writer = self.engine.connect()
             yield self._writer
+        except WriterBusy:
+            # Refused at BEGIN: nothing was done, but the connection is not to be trusted with a half-begun
+            # transaction; the next writer opens another.
+            writer, self._writer = self._writer, None
+            if writer is not None:
+                with contextlib.suppress(Exception):
+                    writer.invalidate()
+            raise
         finally:
             self._writer_owner = None
             self._writer_lock.release()
+
+    @contextlib.contextmanager
+    def impatient(self) -> Iterator[None]:
+        """Inside, this thread's next SQLite write transaction raises WriterBusy after IMPATIENT_SECONDS
+        rather than waiting up to SQLITE_BUSY_SECONDS for a lock another process holds, and before anything
+        is written: the caller can take the work where waiting harms nobody (bot/runner.py). Only the
+        first write is impatient. PostgreSQL waits on rows, not on the database: no effect there."""
+        if not self.is_sqlite:
+            yield
+            return
+        _patience.seconds = IMPATIENT_SECONDS
+        try:
+            yield
+        finally:
+            _patience.seconds = None
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[Session]:

@@ -15,7 +15,6 @@ import hmac
 import json
 import logging
 import os
-import re
 import secrets as secrets_module
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,6 +24,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from storage.identifiers import mask_identifiers
 
 log = logging.getLogger(__name__)
 
@@ -197,9 +198,8 @@ def mask_name(name: str | None) -> str:
     return name[0] + "*" * max(1, min(len(name) - 1, 2))
 
 
-_PHONE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)")
-
-
-def redact_phones(text: str) -> str:
-    """Mask mobile numbers a citizen typed into free text before it goes to a group chat or a log."""
-    return _PHONE_IN_TEXT.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
+def redact_identifiers(text: str) -> str:
+    """Mask the identifiers a citizen typed into free text (mobiles and landlines, ID and bank card numbers;
+    storage/identifiers.py) before it goes to a group chat, a log, a page or a file for anyone but a
+    supervisor."""
+    return mask_identifiers(text)

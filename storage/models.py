@@ -358,6 +358,33 @@ class Open311Key(Base):
     rate_at: Mapped[datetime | None]
 
 
+class SimilarDocument(Base):
+    """A case as the similar-case finder reads it (classifier.similarity): its weighted terms, the places
+    named, and the group it joined when it was filed (the id of the group's first case)."""
+
+    __tablename__ = "similar_documents"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    district: Mapped[str] = mapped_column(String(32))
+    group_id: Mapped[int] = mapped_column(Integer, index=True)
+    terms: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    places: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime]
+
+
+class SimilarKey(Base):
+    """The inverted index: one row per rare term (a place, a problem, a rare word) of a case, so a new case
+    looks only at the cases of its district that share one of its keys."""
+
+    __tablename__ = "similar_keys"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    term: Mapped[str] = mapped_column(String(64), primary_key=True)
+    district: Mapped[str] = mapped_column(String(32))
+
+    __table_args__ = (Index("ix_similar_keys_lookup", "district", "term", "case_id"),)
+
+
 class SignedNonce(Base):
     """A (timestamp, nonce) a platform signed a callback with, kept while that timestamp is accepted: the
     signature does not cover the body, so a second use with another body is a replay (storage.nonces)."""
@@ -406,3 +433,25 @@ class KnowledgeChange(Base):
     action: Mapped[str] = mapped_column(String(16))
     content: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
+
+
+class DangerAlert(Base):
+    """A danger-to-life alert to staff (120/110/119) while the citizen is still writing: repeated every
+    `urgency.danger_contact_within` until a staff member presses 已联系 (handlers/staff/danger_alerts.py)."""
+
+    __tablename__ = "danger_alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    user_key: Mapped[str] = mapped_column(String(128))
+    chat_key: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime]
+    # when staff are told again unless someone has contacted the citizen by then
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    repeats: Mapped[int] = mapped_column(Integer, default=0)
+    contacted_at: Mapped[datetime | None]
+    contacted_by: Mapped[str | None] = mapped_column(String(128))
+    # what set it off, for the alert's text: rule names, trigger words, emergency numbers, the district
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # the citizen's words, sealed like the other personal data
+    text_enc: Mapped[str | None] = mapped_column(Text)

@@ -69,3 +69,16 @@ def test_the_card_itself_keeps_its_bold_first_line():
 
     texts = load_taxonomy(DEFAULT_TAXONOMY).texts
     assert markdown_card(texts, "【新求助】ZZ1\n问题：**加粗**").startswith("**【新求助】ZZ1**\n")
+
+
+def test_the_console_page_shows_the_problem_as_text_not_markup(services, browser, citizen):
+    from support.console_world import make_account
+
+    from handlers.cases.actions import SUPERVISOR
+
+    number = citizen.files(problem=PHISHING + "<script>alert(1)</script><img src=x onerror=alert(2)>")
+    make_account(services, "wang", SUPERVISOR, name="王主任")
+    browser.log_in("wang")
+    page = browser.get(f"/staff/cases/{number}").text
+    assert "<script>alert(1)" not in page and "<img src=x" not in page and '<font color="warning">' not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "&lt;font" in page

@@ -15,6 +15,7 @@ def test_contact_points_from_the_command_line_never_print_the_key(env):  # noqa:
                 f"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={KEY}", "--email", "wjw@zz.gov.cn"], env)
     assert made.returncode == 0, made.stderr
     assert KEY not in made.stdout + made.stderr and "key=0f3c…" in made.stdout
+    assert "YIBANG_SMTP_URL" in made.stderr, "an address no e-mail can reach yet is said"
     listed = run(["department", "list", "--json"], env)
     assert KEY not in listed.stdout + listed.stderr
     entry = next(e for e in json.loads(listed.stdout) if e["department"] == HEALTH)

@@ -34,7 +34,7 @@ def test_corrected_cases_become_examples_with_the_labels_staff_settled_on(
     act(services, first, lambda d, c: d.set_urgency(c, False))
 
     with services.db.reading() as session:
-        rows = override_examples(session, services.taxonomy.texts)
+        rows = override_examples(session, services.taxonomy.texts, ("紧急", "一般"))
     assert [row["id"] for row in rows] == [second, first]  # by last correction
     by_number = {row["id"]: row for row in rows}
     assert by_number[first] == {

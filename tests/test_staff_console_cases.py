@@ -145,7 +145,7 @@ def test_a_department_sees_only_its_cases_and_answers_404_for_the_rest(services,
 
     browser.log_in("shang")
     page = browser.get(f"/staff/cases/{ours}").text
-    assert buttons(page) == ["contacted", "note", "resolve"]
+    assert buttons(page) == ["accept", "contacted", "note", "resolve", "return"]
     for path in (f"/staff/cases/{theirs}", "/staff/cases/ZZ20990101-0001"):
         missing = browser.get(path)
         assert missing.status_code == 404 and "没有找到" in missing.text and "张" not in missing.text

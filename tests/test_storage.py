@@ -12,7 +12,7 @@ from support.world import at
 from storage import FieldCipher, outbox
 from storage.cases import next_case_number
 from storage.conversations import lock_conversation, save_conversation
-from storage.encryption import mask_name, mask_phone, redact_phones
+from storage.encryption import mask_name, mask_phone, redact_identifiers
 from storage.inbox import record, seen
 from storage.models import Case, OutboxMessage
 
@@ -169,7 +169,7 @@ def test_masks():
     assert mask_phone("13912345678") == "139****5678"
     assert mask_name("张女士") == "张**"
     assert mask_name("李") == "李*"
-    assert redact_phones("电话13912345678，备用 139-1234-5678") == "电话139****5678，备用 139****5678"
+    assert redact_identifiers("电话13912345678，备用 139-1234-5678") == "电话139****5678，备用 139****5678"
 
 
 def test_head_revision_is_alembic_s_own_head():

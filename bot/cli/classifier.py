@@ -32,9 +32,12 @@ def taxonomy_at(path: Path):
 @app.command()
 def classify(
     text: Annotated[str | None, typer.Argument(help="A message to classify.")] = None,
-    eval_file: Annotated[
-        Path | None,
-        typer.Option("--eval", help="Labelled CSV: text,category,urgency,district or subject,detail,label."),
+    eval_files: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--eval",
+            help="Labelled CSV: text,category,urgency,district or subject,detail,label (repeatable: one set).",
+        ),
     ] = None,
 ) -> None:
     """Classify a message (JSON), or evaluate the classifier on a labelled CSV (JSON metrics)."""
@@ -42,8 +45,8 @@ def classify(
     from classifier.evaluation import evaluate
 
     classifier = get_classifier(taxonomy_at(settings().taxonomy))
-    if eval_file is not None:
-        print_json(evaluate(classifier, read_rows(eval_file)))
+    if eval_files:
+        print_json(evaluate(classifier, [row for path in eval_files for row in read_rows(path)]))
         return
     if text is None:
         fail("give a TEXT to classify, or --eval FILE.csv")
@@ -65,7 +68,8 @@ def merge_file(learned: Any, into: Path) -> None:
 @app.command()
 def learn(
     train: Annotated[
-        Path, typer.Option("--train", help="Labelled CSV: text,category,… or subject,detail,label.")
+        list[Path],
+        typer.Option("--train", help="Labelled CSV: text,category,… or subject,detail,label (repeatable)."),
     ],
     out: Annotated[Path, typer.Option("--out", help="The lexicon to write (YAML).")],
     taxonomy: Annotated[
@@ -81,8 +85,17 @@ def learn(
     subject_lines: Annotated[
         bool, typer.Option(help="Also learn from each subject line alone, as a short message.")
     ] = True,
+    urgency: Annotated[
+        bool, typer.Option("--urgency", help="Learn the urgency score from the urgency column instead.")
+    ] = False,
+    threshold: Annotated[
+        float, typer.Option(help="With --urgency: the score that makes a message possibly urgent.")
+    ] = 0.5,
 ) -> None:
-    """Learn each category's keywords and weights from labelled messages; write them as a lexicon."""
+    """Learn each category's keywords and weights from labelled messages; write them as a lexicon.
+
+    With --urgency, learn the urgency score (words for and against 紧急) from the rows' urgency column and
+    write it as an `urgency_score:` block."""
     from classifier import get_classifier
     from classifier.labelled import training_examples
     from classifier.learning import LearningOptions, learn_lexicon
@@ -90,13 +103,17 @@ def learn(
 
     loaded = settings()
     chosen = taxonomy_at(taxonomy or loaded.taxonomy)
-    rows = read_rows(train)
+    rows = [row for path in train for row in read_rows(path)]
+    if urgency:
+        learn_urgency(chosen, rows, out, merge_into, LearningOptions(l1=l1, l2=l2, min_count=min_count), threshold)
+        return
     texts, labels = training_examples(rows, subject_lines=subject_lines)
     unknown = sorted(set(labels) - set(chosen.category_names))
     if unknown:
         fail(f"labels that are not categories of {chosen.name}: {', '.join(unknown)} "
              f"(categories: {', '.join(chosen.category_names)})")
-    typer.echo(f"learning from {len(texts)} examples ({len(rows)} rows of {train.name})", err=True)
+    sources = ", ".join(path.name for path in train)
+    typer.echo(f"learning from {len(texts)} examples ({len(rows)} rows of {sources})", err=True)
     bars = StageBars()
     try:
         learned = learn_lexicon(
@@ -111,7 +128,7 @@ def learn(
         fail(str(exc))
     finally:
         bars.close()
-    learned.header.insert(1, f"Source: {train.name} ({len(rows)} rows); taxonomy: {chosen.name}.")
+    learned.header.insert(1, f"Source: {sources} ({len(rows)} rows); taxonomy: {chosen.name}.")
     out.write_text(render_lexicon(learned), encoding="utf-8")
     if merge_into is not None:
         merge_file(learned, merge_into)
@@ -122,6 +139,41 @@ def learn(
         "words": len({word for category in learned.categories for word in category.keywords}),
         "keywords": {category.name: len(category.keywords) for category in learned.categories},
     })
+
+
+def learn_urgency(chosen: Any, rows: list[dict[str, str]], out: Path, merge_into: Path | None,
+                  options: Any, threshold: float) -> None:
+    """`learn --urgency`: the urgency score from the rows that carry an urgency label."""
+    from classifier import get_classifier
+    from classifier.lexicon import merge_urgency_score, urgency_score_block
+    from classifier.urgency_learning import learn_urgency_score
+
+    levels = (chosen.urgency.urgent, chosen.urgency.normal)
+    rated = [row for row in rows if row.get("text") and row.get("urgency")]
+    unknown = sorted({row["urgency"] for row in rated} - set(levels))
+    if unknown:
+        fail(f"urgency labels must be {' or '.join(levels)}, not: {', '.join(unknown)}")
+    bars = StageBars()
+    try:
+        score = learn_urgency_score(
+            [row["text"] for row in rated], [row["urgency"] for row in rated], get_classifier(chosen).cut,
+            urgent=chosen.urgency.urgent, normal=chosen.urgency.normal, threshold=threshold, options=options,
+            progress=bars,
+        )
+    except ValueError as exc:
+        fail(str(exc))
+    finally:
+        bars.close()
+    out.write_text(urgency_score_block(score), encoding="utf-8")
+    if merge_into is not None:
+        try:
+            merged = merge_urgency_score(score, merge_into.read_text(encoding="utf-8"), str(merge_into))
+        except OSError as exc:
+            fail(f"cannot read {merge_into}: {exc}")
+        merge_into.write_text(merged, encoding="utf-8")
+        typer.echo(f"merged into {merge_into}", err=True)
+    print_json({"rows": len(rated), "out": str(out), "words": len(score.keywords), "pairs": len(score.pairs), "bias": score.bias,
+                "threshold": score.threshold})
 
 
 @lexicon.command("merge")

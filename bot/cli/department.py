@@ -27,10 +27,16 @@ def department_set(
                                                    (EMAIL, email)) if value is not None}
     if not given:
         fail("name at least one of --wecom-webhook, --telegram-chat, --email")
+    svc = services()
     try:
-        contacts = set_contacts(services(), name, given)
+        contacts = set_contacts(svc, name, given)
     except ContactRefused as refused:
         fail(str(refused))
+    if EMAIL in given and not svc.settings.smtp_configured:
+        typer.echo("warning: YIBANG_SMTP_URL and YIBANG_SMTP_SENDER are not set: no e-mail goes out until they are",
+                   err=True)
+    if TELEGRAM in given and not svc.settings.telegram_configured:
+        typer.echo("warning: YIBANG_TELEGRAM_TOKEN is not set: nothing goes to the chat until it is", err=True)
     for channel, shown in contacts.items():
         typer.echo(f"{name}  {channel:<8} {shown}")
 

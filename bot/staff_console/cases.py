@@ -20,7 +20,7 @@ from handlers.attachments.viewing import staff_file
 from handlers.cases.actions import ActionRefused
 from handlers.console.accounts import ConsoleAccount
 from handlers.console.case_page import find_case_page
-from handlers.console.scope import PHONE
+from handlers.console.scope import PHONE, RETURN
 from handlers.console.steps import NotVisible, take_step
 from handlers.services import Services
 
@@ -62,7 +62,9 @@ class CasePages:
             return await self._draw(account, number, refusal=str(refused), status_code=409)
         if step == PHONE:
             return await self._draw(account, number, phone=said)
-        response = RedirectResponse(f"{self.prefix}/cases/{quote(number)}", 303)
+        # A case handed back (退回) is no longer the department's to see: back to the queue.
+        target = f"{self.prefix}/" if step == RETURN else f"{self.prefix}/cases/{quote(number)}"
+        response = RedirectResponse(target, 303)
         if said is None:
             said = self.services.taxonomy.texts.console.already_done
         guard.set_cookie(self.services, response, FLASH_COOKIE, quote(said), self.prefix)

@@ -27,13 +27,14 @@ from bot.telegram.department_chat import send_handover
 from bot.telegram.limits import FloodControl, retry_after_seconds
 from bot.telegram.render import messages
 from bot.telegram.staff_attachments import send_case_attachments
-from bot.telegram.staff_card import card_keyboard
+from bot.telegram.staff_card import card_keyboard, danger_keyboard
 from bot.telegram.updates import CHANNEL
 from handlers.delivery import reachability
 from handlers.delivery.outbox import OutboxItem
 from handlers.delivery.payloads import CARD_KINDS, OutboxKind
 from handlers.messages import Reply
 from handlers.services import Services
+from handlers.staff.danger_alerts import ALERT_ID as DANGER_ALERT
 from handlers.staff.notices import message_for_staff, remember_posted_card, staff_card
 
 log = logging.getLogger(__name__)
@@ -207,7 +208,11 @@ class TelegramSender:
         """A staff row as Telegram shows it: a case card with the buttons of the case as it is now, or a
         notice's plain text."""
         text, card = await asyncio.to_thread(message_for_staff, self.services, item)
-        return text, card_keyboard(self.services.taxonomy.texts, card) if card is not None else None
+        texts = self.services.taxonomy.texts
+        alert = item.payload.get(DANGER_ALERT)
+        if isinstance(alert, int):
+            return text, danger_keyboard(texts, alert)
+        return text, card_keyboard(texts, card) if card is not None else None
 
 
 def _retry(exc: TelegramError) -> RetryLater:

@@ -27,6 +27,10 @@ PHONE = "phone"  # supervisors see the full number, only they, in an alert
 DEPARTMENTS = "depts"  # a page of departments; argument: the page
 DEPARTMENT = "dept"  # 交办 to one; argument: its place in the taxonomy's list of departments
 CARD = "card"  # back from the departments to the card's buttons
+SIMILAR = "msim"  # 合并相似求助: the whole group of similar cases into its oldest open case
+URGENT_YES = "urgent_yes"  # 确认紧急: a possibly urgent case is urgent
+URGENT_NO = "urgent_no"  # 不紧急: it is not
+DANGER = "danger"  # 已联系 under a danger alert; the "number" is the alert's id
 
 ACTIONS_PER_ROW = 4
 DEPARTMENTS_PER_PAGE = 6
@@ -68,6 +72,12 @@ def parse_press(data: str | None) -> Press | None:
     return Press(parts[1], parts[2], int(argument)) if argument.isascii() and argument.isdigit() else None
 
 
+def danger_keyboard(texts: Texts, alert_id: int) -> InlineKeyboardMarkup:
+    """已联系 under a danger alert: pressed, the alert is no longer repeated."""
+    return InlineKeyboardMarkup([[InlineKeyboardButton(texts.staff_button_danger_contacted,
+                                                       callback_data=callback_data(DANGER, str(alert_id)))]])
+
+
 def card_keyboard(texts: Texts, card: StaffCard) -> InlineKeyboardMarkup | None:
     """The next allowed steps; 查看电话 while the case has a phone (the button is on the card for everyone,
     its answer only for supervisors). A case with nothing left to do has no keyboard."""
@@ -76,6 +86,12 @@ def card_keyboard(texts: Texts, card: StaffCard) -> InlineKeyboardMarkup | None:
         for action in card.actions
     ]
     rows = [buttons[i:i + ACTIONS_PER_ROW] for i in range(0, len(buttons), ACTIONS_PER_ROW)]
+    if card.similar and StaffStep.MERGE in card.actions:
+        rows.append([InlineKeyboardButton(texts.similar.button_merge.format(count=card.similar),
+                                          callback_data=callback_data(SIMILAR, card.number))])
+    if card.possibly_urgent:
+        rows.insert(0, [InlineKeyboardButton(_label(texts, choice), callback_data=callback_data(choice, card.number))
+                        for choice in (URGENT_YES, URGENT_NO)])
     if card.has_phone:
         rows.append([InlineKeyboardButton(texts.staff_button_phone, callback_data=callback_data(PHONE, card.number))])
     return InlineKeyboardMarkup(rows) if rows else None

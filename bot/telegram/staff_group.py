@@ -41,8 +41,10 @@ from bot.telegram.render import split_text
 from bot.telegram.staff_commands import staff_command
 from bot.telegram.updates import CHANNEL
 from handlers.cases.actions import ActionRefused, StaffStep, Step
+from handlers.cases.merging import merge_group
 from handlers.departments.desk import accept_in_chat
 from handlers.services import Services
+from handlers.staff import danger_alerts
 from handlers.staff.desk import TEXT_STEPS, answer_prompt, at_desk, may_start, remember_prompt
 from handlers.staff.directory import StaffUser
 from handlers.staff.prompts import Prompt
@@ -111,6 +113,8 @@ class StaffGroup:
                 await self._open_prompt(bot, query, message, press, who)
             elif press.action == ACCEPT:
                 await self._accept(bot, query, message, press, who, update_id)
+            elif press.action == card.DANGER:
+                await self._danger_contacted(bot, query, message, press, who, update_id)
             elif press.action in PAGE_TURNS:
                 await self._turn_page(bot, query, message, press, who)
             else:
@@ -144,6 +148,21 @@ class StaffGroup:
         except TelegramError as exc:
             log.info("could not take the accept button off %s: %s", message.message_id, exc)
 
+    async def _danger_contacted(self, bot: Bot, query: CallbackQuery, message: MaybeInaccessibleMessage,
+                                press: card.Press, who: StaffUser, update_id: int) -> None:
+        """已联系 under a danger alert: the alert stops repeating, and its button goes."""
+        alert_id = int(press.number) if press.number.isascii() and press.number.isdigit() else 0
+        said = await on_writer_thread(self.services, danger_alerts.contacted, self.services, who, str(update_id),
+                                      alert_id)
+        if said is None:  # a redelivered press, answered the first time
+            return
+        await _answer(query, said)
+        try:
+            await bot.edit_message_reply_markup(chat_id=message.chat.id, message_id=message.message_id,
+                                                reply_markup=None)
+        except TelegramError as exc:
+            log.info("could not take the contacted button off %s: %s", message.message_id, exc)
+
     def _step(self, press: card.Press) -> Step | None:
         texts = self.texts
         if press.action == StaffStep.CONTACTED:
@@ -151,6 +170,11 @@ class StaffGroup:
         if press.action == card.DEPARTMENT:
             department = self._department(press.argument)
             return lambda desk, case: desk.assign(case, department)
+        if press.action == card.SIMILAR:
+            return merge_group
+        if press.action in (card.URGENT_YES, card.URGENT_NO):
+            urgent = press.action == card.URGENT_YES
+            return lambda desk, case: desk.set_urgency(case, urgent)
         if press.action == card.PHONE:
             return lambda desk, case: texts.staff_phone.format(
                 number=case.number, phone=desk.reveal_phone(case) or texts.masked_none)

@@ -51,7 +51,7 @@ class WeChatChannel:
         return [Route("/wechat", self.callback.endpoint, methods=["GET", "POST"])]
 
     async def start(self) -> None:
-        return None
+        await self.late_replies.start()
 
     async def stop(self) -> None:
-        await self.late_replies.settle()
+        await self.late_replies.stop()

@@ -21,11 +21,13 @@ from bot.wechat.client import TOKEN_REJECTED, OfficialAccountClient
 from bot.wechat.incoming import CHANNEL
 from bot.wechat.reply import reply_text
 from handlers.cases.view import case_number
+from handlers.delivery import deferred
 from handlers.delivery.late_replies import stored_replies
 from handlers.delivery.outbox import OutboxItem
 from handlers.delivery.payloads import OutboxKind
 from handlers.delivery.reachability import flag_for_phone_call, reach
 from handlers.messages import Reply
+from handlers.replay import Replayed
 from handlers.services import Services
 
 WINDOW = timedelta(hours=48)
@@ -55,9 +57,9 @@ class CustomerServiceSender:
         if kind is OutboxKind.CITIZEN_UPDATE:
             replies = [Reply.from_dict(item.payload)]
         elif kind is OutboxKind.LATE_REPLY:
-            replies = stored_replies(self.services, CHANNEL, item.target, str(item.payload.get("message_id", "")))
-            if replies is None:
-                return RetryLater("the message has not been handled yet", after=NOT_HANDLED_YET_SECONDS)
+            replies = self._late_answer(item)
+            if not isinstance(replies, list):
+                return replies
         else:
             return GiveUp(f"WeChat has no message for outbox rows of kind {item.payload.get('kind')!r}")
         text = reply_text(self.services.taxonomy, replies)
@@ -85,6 +87,27 @@ class CustomerServiceSender:
             return RetryLater(error) if _transient(exc) else GiveUp(error)
         except OSError as exc:  # requests' connection errors and timeouts
             return RetryLater(f"{type(exc).__name__}: {exc}")
+
+    def _late_answer(self, item: OutboxItem) -> list[Reply] | SendResult:
+        """The answer a deferred message got; handled here again when its handler was lost (a crash)."""
+        message_id = str(item.payload.get("message_id", ""))
+        replies = stored_replies(self.services, CHANNEL, item.target, message_id)
+        if replies is not None:
+            return replies
+        kept = deferred.opened(item.payload)
+        if kept is None:  # a row from before messages were kept: tried a bounded number of times
+            return RetryLater("the message has not been handled yet")
+        if self.services.clock.now() - kept.received_at < deferred.REHANDLE_AFTER:
+            return RetryLater("the message is still being handled", after=NOT_HANDLED_YET_SECONDS)
+        try:
+            if not deferred.handle_again(self.services, kept):
+                return GiveUp(deferred.TOO_LATE)
+        except Replayed as exc:
+            return GiveUp(f"refused: {exc}")
+        except Exception as exc:  # the database is busy or down: tried again, with backoff, within the window
+            return RetryLater(f"handling the message again failed: {type(exc).__name__}")
+        replies = stored_replies(self.services, CHANNEL, item.target, message_id)
+        return replies if replies is not None else RetryLater("the message has not been handled yet")
 
     def _after_window(self, item: OutboxItem, text: str) -> SendResult:
         texts = self.services.taxonomy.texts

@@ -67,6 +67,9 @@ class WeChatCallback:
         except Replayed as exc:
             log.warning("refused a WeChat callback from %s: %s", _peer(request), exc)
             return PlainTextResponse("forbidden", status_code=403)
+        except NotKept:
+            # No "success" for a message kept nowhere: WeChat sends it again.
+            return PlainTextResponse("busy", status_code=503)
         if outcome is None or not outcome.replies:
             return PlainTextResponse(SUCCESS)
         if outcome.duplicate and await asyncio.to_thread(self.late_replies.was_deferred, incoming):
@@ -79,9 +82,17 @@ class WeChatCallback:
         """The handlers' outcome if it comes within the budget; else None, and the answer is deferred."""
         answer = await within_budget(self.services, self.budget, handle, self.services, incoming, use)
         if isinstance(answer, asyncio.Future):
-            self.late_replies.defer(incoming, answer)
+            # WeChat will not send it again after "success": it is kept first.
+            kept = await self.late_replies.keep(incoming, use)
+            if kept is None:
+                raise NotKept
+            self.late_replies.follow(kept, answer)
             return None
         return answer
+
+
+class NotKept(Exception):
+    """A message past the budget could not be kept anywhere: it must not be acknowledged."""
 
 
 def _peer(request: Request) -> str:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from config.taxonomy import Promise
 from handlers.attachments import records as attachments
+from handlers.cases import similar
 from handlers.cases.states import Status
 from handlers.cases.timeline import CITIZEN, add_event
 from handlers.services import Services
@@ -62,8 +63,11 @@ def file_new_case(services: Services, session: Session, new: NewCase, now: datet
     cipher = services.cipher
     classification = services.classify(new.problem)
     urgent = new.danger or classification.urgency.urgent
-    urgency = taxonomy.urgency.urgent if urgent else taxonomy.urgency.normal
-    promise = taxonomy.promise[urgency]
+    # possibly urgent (待确认紧急): staff confirm or clear it; its deadlines run as for urgent meanwhile
+    possible = not urgent and classification.urgency.possible
+    levels = taxonomy.urgency
+    urgency = levels.urgent if urgent else levels.possible if possible else levels.normal
+    promise = taxonomy.promise.get(urgency) or taxonomy.promise[levels.urgent]
     number = cases.next_case_number(session, services.settings.case_prefix, services.local(now).date())
     chosen = new.category is not None
     category = new.category if chosen else classification.category.name
@@ -95,7 +99,9 @@ def file_new_case(services: Services, session: Session, new: NewCase, now: datet
     add_event(session, case_id, at=now, kind="received", actor=new.actor, public=True,
               text=new.event_text or taxonomy.texts.event_received, to_status=Status.RECEIVED.value,
               data=new.event_data)
-    staff_notices.announce_case(session, services, case_id, now, urgent=urgent)
+    # before the card, so the card shows the case's group
+    similar.index_case(session, services, case_id, district=new.district, problem=new.problem, created_at=now)
+    staff_notices.announce_case(session, services, case_id, now, urgent=urgent or possible)
     # after the card, so the photos received before filing reply to it
     attachments.attach(session, services, new.attachments, case_id=case_id, channel=new.channel,
                        user_key=new.user_key, now=now)

@@ -19,7 +19,8 @@ from config.texts import Texts
 from handlers.services import Services
 from storage.models import Case, CaseEvent
 
-OVERRIDE_KINDS = ("recategorised", "urgency_changed")
+# staff corrections, and a citizen's choice of category when the classifier was unsure (category_choice)
+OVERRIDE_KINDS = ("recategorised", "urgency_changed", "category_chosen")
 COLUMNS = ("id", "text", "category", "urgency", "district", "note")
 
 
@@ -30,8 +31,9 @@ def _change(texts: Texts, data: dict[str, Any]) -> str:
     return texts.override_note.format(field=name, old=data.get("old"), new=data.get("new"))
 
 
-def override_examples(session: Session, texts: Texts) -> list[dict[str, Any]]:
-    """One labelled example per corrected case, in the order of the cases' last correction."""
+def override_examples(session: Session, texts: Texts, levels: tuple[str, ...]) -> list[dict[str, Any]]:
+    """One labelled example per corrected case, in the order of the cases' last correction; `levels`: the
+    urgency labels learning takes (紧急, 一般)."""
     events = session.scalars(
         select(CaseEvent)
         .where(CaseEvent.kind.in_(OVERRIDE_KINDS))
@@ -52,7 +54,8 @@ def override_examples(session: Session, texts: Texts) -> list[dict[str, Any]]:
                 "id": case.number,
                 "text": latest.get("problem") or case.problem,
                 "category": case.category,
-                "urgency": case.urgency,
+                # 待确认紧急 is no label to learn from: empty until staff confirm or clear it
+                "urgency": case.urgency if case.urgency in levels else "",
                 "district": case.district or "",
                 "note": "; ".join(changes),
             }
@@ -63,4 +66,5 @@ def override_examples(session: Session, texts: Texts) -> list[dict[str, Any]]:
 def export_examples(services: Services) -> list[dict[str, Any]]:
     """`overrides export`: the labelled examples, read in one go."""
     with services.db.reading() as session:
-        return override_examples(session, services.taxonomy.texts)
+        urgency = services.taxonomy.urgency
+        return override_examples(session, services.taxonomy.texts, (urgency.urgent, urgency.normal))

@@ -11,7 +11,7 @@ from handlers.attachments.viewing import summaries
 from handlers.services import Services
 from handlers.wording import status_label
 from storage.cases import all_cases, case_by_number
-from storage.encryption import mask_name, mask_phone, redact_phones
+from storage.encryption import mask_name, mask_phone, redact_identifiers
 from storage.models import Case, CaseEvent
 
 
@@ -19,13 +19,14 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def event_view(services: Services, event: CaseEvent) -> dict[str, Any]:
+def event_view(services: Services, event: CaseEvent, *, reveal: bool = False) -> dict[str, Any]:
+    """One timeline line; identifiers in its text (a supplement's phone number) masked unless `reveal`."""
     return {
         "at": _iso(services.local(event.at)),
         "kind": event.kind,
         "actor": event.actor,
         "public": event.public,
-        "text": event.text,
+        "text": event.text if reveal or event.text is None else redact_identifiers(event.text),
         "from_status": event.from_status,
         "to_status": event.to_status,
     }
@@ -55,7 +56,7 @@ def case_view(services: Services, case: Case, *, timeline: bool = True, reveal: 
         "returns": case.returns or 0,
         "name": name if reveal else mask_name(name),
         "phone": phone if reveal else mask_phone(phone),
-        "problem": case.problem if reveal else redact_phones(case.problem),
+        "problem": case.problem if reveal else redact_identifiers(case.problem),
         "contact_due": _iso(services.local(case.contact_due)),
         "resolve_due": _iso(services.local(case.resolve_due)),
         "feedback_due": _iso(services.local(case.feedback_due)),
@@ -68,7 +69,7 @@ def case_view(services: Services, case: Case, *, timeline: bool = True, reveal: 
         "evidence": case.evidence,
     }
     if timeline:
-        view["timeline"] = [event_view(services, event) for event in case.events]
+        view["timeline"] = [event_view(services, event, reveal=reveal) for event in case.events]
     return view
 
 

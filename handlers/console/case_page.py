@@ -15,10 +15,11 @@ from handlers.cases.timeline import CITIZEN, SYSTEM
 from handlers.console.accounts import ConsoleAccount
 from handlers.console.queue import Deadline, next_deadline
 from handlers.console.scope import CATEGORY, PHONE, URGENCY, may_take, sees_case
+from handlers.departments.workflow import department_steps
 from handlers.services import Services
 from handlers.wording import status_label
 from storage.cases import case_by_number
-from storage.encryption import mask_name, mask_phone, redact_phones
+from storage.encryption import mask_name, mask_phone, redact_identifiers
 from storage.models import Case, CaseEvent
 
 EVIDENCE_WORDS = 8
@@ -93,6 +94,7 @@ def _page(services: Services, account: ConsoleAccount, case: Case, photos: list[
     matched = evidence.get("category", {}).get("matched", {}) or {}
     words = sorted(matched, key=lambda word: -float(matched[word]))[:EVIDENCE_WORDS]
     steps = [str(step) for step in allowed_actions(case) if may_take(account, step)]
+    steps += [step for step in department_steps(case) if may_take(account, step)]
     if Status(case.status) not in FINAL and account.department is None:
         steps += [CATEGORY, URGENCY]
     phone = cipher.decrypt(case.phone_enc)
@@ -119,7 +121,7 @@ def _page(services: Services, account: ConsoleAccount, case: Case, photos: list[
         name=mask_name(cipher.decrypt(case.name_enc)) or taxonomy.texts.masked_none,
         phone=mask_phone(phone) or taxonomy.texts.masked_none,
         has_phone=bool(phone),
-        problem=redact_phones(case.problem),
+        problem=redact_identifiers(case.problem),
         supplements=[_line(services, event) for event in case.events if event.kind == "supplement"],
         result=case.result,
         merged_into=case.merged_into.number if case.merged_into is not None else None,
@@ -140,7 +142,7 @@ def _line(services: Services, event: CaseEvent) -> TimelineLine:
     actor = {CITIZEN: texts.staff_card_by_citizen, SYSTEM: texts.staff_card_by_system}.get(event.actor)
     if actor is None:
         actor = event.actor.split("/", 1)[1] if "/" in event.actor else event.actor
-    return TimelineLine(services.local(event.at), redact_phones(event.text or event.kind), actor, not event.public)
+    return TimelineLine(services.local(event.at), redact_identifiers(event.text or event.kind), actor, not event.public)
 
 
 def _deadlines(services: Services, case: Case, now: datetime) -> list[DeadlineLine]:

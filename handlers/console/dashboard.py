@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from handlers.cases.states import FINAL, OPEN, Status
 from handlers.console.scope import Scoped
+from handlers.reports.departments import DepartmentFigures, department_figures
 from handlers.services import Services
 from handlers.wording import duration
 from storage.models import Case
@@ -53,6 +54,8 @@ class Dashboard:
     chosen: Figures
     open_now: int
     overdue_now: int
+    # each department's part in the chosen days (handlers/reports/departments.py); a department's own alone
+    departments: list[DepartmentFigures] = field(default_factory=list)
 
 
 def parse_range(services: Services, start: str | None, end: str | None) -> tuple[date, date]:
@@ -82,6 +85,8 @@ def dashboard(services: Services, account: Scoped, start: date, end: date) -> Da
             chosen=figures(session, services, account, start, end),
             open_now=session.scalar(open_cases) or 0,
             overdue_now=session.scalar(open_cases.where(Case.resolve_due <= now)) or 0,
+            departments=[each for each in department_figures(session, services, *_window(services, start, end))
+                         if account.department in (None, each.department)],
         )
 
 
@@ -89,8 +94,7 @@ def figures(session: Session, services: Services, account: Scoped, start: date, 
     """The figures of the cases filed from `start` to `end` (local days, inclusive)."""
     taxonomy = services.taxonomy
     texts = taxonomy.texts
-    begin = datetime.combine(start, time.min, tzinfo=services.tz)
-    until = datetime.combine(end + timedelta(days=1), time.min, tzinfo=services.tz)
+    begin, until = _window(services, start, end)
     cases = session.scalars(_scoped(select(Case), account)
                             .where(Case.created_at >= begin, Case.created_at < until)).all()
     result = Figures(start, end, intake=len(cases), urgent=sum(1 for case in cases if case.urgent))
@@ -134,6 +138,12 @@ def promise_rates(services: Services, cases: list[Case], now: datetime) -> list[
     cleared = sum(1 for case in cases if Status(case.status) in FINAL)
     rates.append(PromiseRate(words.promise_cleared, cleared, len(cases)))
     return rates
+
+
+def _window(services: Services, start: date, end: date) -> tuple[datetime, datetime]:
+    """From the start of the first local day to the start of the day after the last."""
+    return (datetime.combine(start, time.min, tzinfo=services.tz),
+            datetime.combine(end + timedelta(days=1), time.min, tzinfo=services.tz))
 
 
 def _scoped(statement: Select, account: Scoped) -> Select:

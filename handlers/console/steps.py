@@ -13,7 +13,8 @@ from collections.abc import Mapping
 
 from handlers.cases.actions import ActionRefused, CaseDesk, StaffStep, Step
 from handlers.console.accounts import ConsoleAccount
-from handlers.console.scope import CATEGORY, PHONE, URGENCY, may_take, sees_case
+from handlers.console.scope import ACCEPT, CATEGORY, PHONE, RETURN, URGENCY, may_take, sees_case
+from handlers.departments.workflow import accept, hand_back
 from handlers.services import Services
 from handlers.staff.desk import TEXT_STEPS, at_desk, may_start
 from storage.cases import case_by_number
@@ -21,7 +22,7 @@ from storage.models import Case
 
 log = logging.getLogger(__name__)
 MAX_TEXT = 2000
-CONSOLE_STEPS = (CATEGORY, URGENCY, PHONE)
+CONSOLE_STEPS = (CATEGORY, URGENCY, PHONE, ACCEPT, RETURN)
 
 
 class NotVisible(LookupError):
@@ -74,6 +75,11 @@ def _work(services: Services, step: str, form: Mapping[str, str]) -> Step:
     if step == StaffStep.ASSIGN:
         department = str(form.get("department", ""))
         return lambda desk, case: desk.assign(case, department)
+    if step == ACCEPT:
+        return accept
+    if step == RETURN:
+        reason = str(form.get("text", ""))[:MAX_TEXT]
+        return lambda desk, case: hand_back(desk, case, reason)
     if step == CATEGORY:
         category = str(form.get("category", ""))
         return lambda desk, case: desk.recategorise(case, category)

@@ -1,6 +1,7 @@
 """Danger to life: tell the citizen the emergency number first, and alert staff at once.
 
-The alert does not wait for the form to be finished: a woman in labour may never reach the summary.
+The alert does not wait for the form to be finished: a woman in labour may never reach the summary; what
+it carries and how it is repeated until someone has contacted the citizen: handlers/staff/danger_alerts.py.
 """
 
 from __future__ import annotations
@@ -8,8 +9,7 @@ from __future__ import annotations
 from classifier import Classification
 from handlers.conversation.turn import Turn
 from handlers.messages import Reply
-from handlers.staff.notices import tell_staff
-from handlers.wording import citizen_words
+from handlers.staff.danger_alerts import raise_alert
 
 _ADVICE = {"120": "emergency_120", "110": "emergency_110", "119": "emergency_119"}
 
@@ -26,18 +26,6 @@ def warn_if_dangerous(turn: Turn, text: str, classification: Classification) -> 
         if advice not in said:
             turn.urgent_first.append(Reply(advice))
             said.add(advice)
-    incoming = turn.incoming
-    tell_staff(
-        turn.session,
-        turn.services,
-        turn.text(
-            "staff_danger_alert",
-            channel=incoming.channel,
-            reasons=turn.texts.list_separator.join(classification.urgency.reasons),
-            problem=citizen_words(text),
-        ),
-        dedupe_key=f"danger:{incoming.channel}:{incoming.user_key}:{incoming.message_id}",
-        now=turn.now,
-        urgent=True,
-    )
+    raise_alert(turn.session, turn.services, turn.incoming, classification, text, turn.slots.get("district"),
+                turn.now)
     return True

@@ -11,7 +11,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from handlers.conversation import danger, instant_answers, intake, progress, revisit_answers, supplement
+from handlers.conversation import (
+    category_choice,
+    danger,
+    instant_answers,
+    intake,
+    progress,
+    revisit_answers,
+    similar_offer,
+    supplement,
+)
 from handlers.conversation import media as files
 from handlers.conversation.filing import file_case
 from handlers.conversation.intents import Command, Intent, is_greeting, recognise
@@ -227,6 +236,8 @@ def _unknown_choice(reprompt: Callable[[Turn], None]) -> Callable[[Turn, str], N
 
 def _confirm_choice(turn: Turn, index: int) -> None:
     if index == 0:
+        if category_choice.offer(turn):  # unsure of the category: the citizen chooses, then it is filed
+            return
         file_case(turn)
         turn.reset()
     elif index == 1:
@@ -372,6 +383,25 @@ register(
         choices=intake.reuse_contact_choices,
         on_choice=intake.reuse_contact,
         synonyms=_affirm_deny(1),
+    ),
+)
+# the offer to follow an open case telling the same problem, before the summary
+register(
+    similar_offer.OFFER,
+    Step(
+        on_text=_unknown_choice(similar_offer.reprompt),
+        reprompt=similar_offer.reprompt,
+        choices=similar_offer.choices,
+        on_choice=similar_offer.choose,
+    ),
+)
+register(
+    category_choice.CHOOSE_CATEGORY,
+    Step(
+        on_text=_unknown_choice(category_choice.reprompt),
+        reprompt=category_choice.reprompt,
+        choices=category_choice.choices,
+        on_choice=category_choice.choose,
     ),
 )
 register(

@@ -11,8 +11,9 @@ from handlers.conversation.turn import Turn
 from handlers.wording import duration
 
 
-def file_case(turn: Turn) -> str:
-    """File the confirmed form; returns the case number."""
+def file_case(turn: Turn, *, category: str | None = None) -> str:
+    """File the confirmed form; returns the case number. `category`: one the citizen chose (when the
+    classifier was unsure), else the classifier's."""
     services = turn.services
     taxonomy = services.taxonomy
     slots = turn.slots
@@ -31,6 +32,7 @@ def file_case(turn: Turn) -> str:
             problem=slots["problem"],
             attachments=list(slots.get("attachments", [])),
             danger=bool(slots.get("danger")),
+            category=category,
             event_data={"district_prefilled": bool(slots.get("district_prefilled"))},
         ),
         turn.now,

@@ -44,9 +44,9 @@ def answer_if_known(turn: Turn, text: str, classification: Classification | None
     if matcher is None:
         return False
     match = matcher.match(text)
-    urgent = classification is not None and (
-        bool(classification.urgency.danger) or classification.urgency.level != turn.taxonomy.urgency.normal
-    )
+    # 紧急 or danger advice; 待确认紧急 (possibly urgent, for staff to confirm on a case) does not keep a
+    # published answer from a question, and the citizen can still go on to the intake from it
+    urgent = classification is not None and (classification.urgency.urgent or bool(classification.urgency.danger))
     # a longer message that asks nothing tells the citizen's own situation: that is a case to file
     question = looks_like_question(text) or meaningful_length(text) <= STATEMENT_MAX
     if match.entry is None or urgent or not question:

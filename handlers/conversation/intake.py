@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from handlers.conversation import danger
+from handlers.conversation import danger, similar_offer
 from handlers.conversation.turn import Turn
 from handlers.conversation.validators import Parsed, Reject, Value, parse_name, parse_phone, parse_problem
 from handlers.wording import match_choice
@@ -73,7 +73,7 @@ SLOTS = {slot.name: slot for slot in INTAKE}
 
 
 def in_intake(step: str) -> bool:
-    return step in SLOTS or step in (CONFIRM, EDIT_WHICH, REUSE_CONTACT)
+    return step in SLOTS or step in (CONFIRM, EDIT_WHICH, REUSE_CONTACT, similar_offer.OFFER)
 
 
 def start(turn: Turn, prefill: dict[str, Any] | None = None) -> None:
@@ -125,6 +125,8 @@ def advance(turn: Turn) -> None:
             ask_slot(turn, slot)
             return
     turn.slots.pop(EDITING, None)
+    if similar_offer.offer(turn):
+        return
     turn.go(CONFIRM)
     ask_confirm(turn)
 
@@ -172,7 +174,7 @@ def _after_problem(turn: Turn, problem: str) -> None:
 def back(turn: Turn) -> None:
     """Go one step back along the path taken; the slot stepped back into is asked again."""
     history: list[str] = turn.slots.setdefault(HISTORY, [])
-    if turn.step in (CONFIRM, EDIT_WHICH):
+    if turn.step in (CONFIRM, EDIT_WHICH, similar_offer.OFFER):
         target = history[-1] if history else INTAKE[-1].name
     else:
         if len(history) <= 1:

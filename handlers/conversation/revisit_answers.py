@@ -1,7 +1,9 @@
 """回访 answered: the citizen's replies to "问题解决了吗？" and to "满意吗？", as dialogue steps.
 
 The revisit sweep (handlers.timers.revisits) asks the question and puts the conversation at REVISIT with the
-case number in the slots. Each answer is a change of state recorded with the citizen as actor:
+case number in the slots. Each answer is a change of state recorded with the citizen as actor (a citizen who follows the case, after a
+merge or by choice at intake, is asked too: their answers go on the timeline, and only 未解决 / 不满意 moves
+the case, reopening it):
 
 - 已解决 / 部分解决: 已办结 -> 已回访, then 满意 / 基本满意 / 不满意 is asked;
 - 满意 / 基本满意: the satisfaction is recorded, 已回访 -> 已销号;
@@ -22,7 +24,7 @@ from handlers.cases.timeline import CITIZEN, add_event, change_status
 from handlers.conversation.turn import Turn
 from handlers.staff import notices as staff_notices
 from handlers.wording import citizen_words, status_label
-from storage.cases import case_by_number
+from storage.cases import case_by_number, is_citizen_of
 from storage.models import Case
 
 REVISIT = "revisit"  # 问题解决了吗？
@@ -75,10 +77,16 @@ def answer(turn: Turn, index: int) -> None:
     if case is None:
         return
     label = answer_choices(turn)[index]
-    case.revisit_answer = label
     if index == UNSOLVED:
+        case.revisit_answer = label
         _reopen(turn, case, label)
         return
+    if not _owns(turn, case):
+        _follower_said(turn, case, turn.text("event_revisit_answer", answer=label))
+        turn.go(SATISFACTION)
+        turn.ask(turn.text("revisit_ask_satisfaction", number=case.number), satisfaction_choices(turn))
+        return
+    case.revisit_answer = label
     change_status(turn.session, case, Status.REVISITED, kind="revisited", actor=CITIZEN, at=turn.now, public=True,
                   text=turn.text("event_revisit_answer", answer=label), data={"answer": label})
     _refresh_card(turn, case)
@@ -92,10 +100,16 @@ def rate(turn: Turn, index: int) -> None:
     if case is None:
         return
     label = satisfaction_choices(turn)[index]
-    case.satisfaction = label
     if index == DISSATISFIED:
+        case.satisfaction = label
         _reopen(turn, case, label)
         return
+    if not _owns(turn, case):
+        _follower_said(turn, case, turn.text("event_revisit_closed", satisfaction=label))
+        turn.reset()
+        turn.ask(turn.texts.similar.revisit_follower_thanks.format(number=case.number))
+        return
+    case.satisfaction = label
     change_status(turn.session, case, Status.CLOSED, kind="closed", actor=CITIZEN, at=turn.now, public=True,
                   text=turn.text("event_revisit_closed", satisfaction=label), data={"satisfaction": label})
     _refresh_card(turn, case)
@@ -108,7 +122,7 @@ def still_wrong(turn: Turn, text: str) -> None:
     number = turn.slots.get("case", "")
     turn.reset()
     case = case_by_number(turn.session, number, lock=True)
-    if case is None or not _owns(turn, case):
+    if case is None or not is_citizen_of(turn.session, case, turn.conversation.channel, turn.conversation.user_key):
         return
     add_event(turn.session, case, kind="revisit_comment", actor=CITIZEN, at=turn.now,
               text=turn.text("event_revisit_comment", text=text))
@@ -147,14 +161,24 @@ def _case_awaiting(turn: Turn, status: Status) -> Case | None:
     (staff reopened it meanwhile, or it was closed as unanswered) and the citizen is told so."""
     number = turn.slots.get("case", "")
     case = case_by_number(turn.session, number, lock=True)
-    if case is None or not _owns(turn, case):
+    if case is None or not is_citizen_of(turn.session, case, turn.conversation.channel, turn.conversation.user_key):
         turn.reset()
         return None
-    if case.status != status:
+    # A follower's answers move nothing but a reopening, so theirs still count once the case's own citizen
+    # has answered (已回访).
+    follower_in_time = not _owns(turn, case) and case.status in (Status.RESOLVED, Status.REVISITED)
+    if case.status != status and not follower_in_time:
         turn.reset()
         turn.say("revisit_over", number=case.number, status=status_label(turn.taxonomy, case.status))
         return None
     return case
+
+
+def _follower_said(turn: Turn, case: Case, text: str) -> None:
+    """A follower's revisit answer, on the timeline for staff; the case's state is its own citizen's to move."""
+    add_event(turn.session, case, kind="revisit_follower", actor=CITIZEN, at=turn.now,
+              text=turn.texts.similar.event_revisit_follower.format(text=text),
+              data={"channel": turn.conversation.channel})
 
 
 def _owns(turn: Turn, case: Case) -> bool:

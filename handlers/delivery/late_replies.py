@@ -9,7 +9,10 @@ a deferred message is recognised by that row.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
 
 from handlers.delivery import payloads
 from handlers.messages import Incoming, Reply
@@ -17,19 +20,22 @@ from handlers.services import Services
 from storage import inbox, outbox
 from storage.models import OutboxMessage
 
+LATE_REPLY = ":late-reply:"
+
 
 def _dedupe_key(channel: str, user_key: str, message_id: str) -> str:
-    return f"{channel}:late-reply:{user_key}:{message_id}"
+    return f"{channel}{LATE_REPLY}{user_key}:{message_id}"
 
 
-def defer(services: Services, incoming: Incoming) -> None:
-    """The answer to `incoming`, still being handled, will be pushed when it is there."""
+def defer(services: Services, incoming: Incoming, kept: dict[str, Any] | None = None) -> None:
+    """The answer to `incoming`, still being handled, will be pushed when it is there; `kept`, the message
+    itself (sealed in the row), so it can be handled again after a crash (handlers/delivery/deferred.py)."""
     with services.db.transaction() as session:
         outbox.enqueue(
             session,
             channel=incoming.channel,
             target=incoming.chat_key,
-            payload=payloads.late_reply(incoming.message_id),
+            payload=payloads.late_reply(incoming.message_id, services.cipher, kept),
             dedupe_key=_dedupe_key(incoming.channel, incoming.user_key, incoming.message_id),
             now=services.clock.now(),
         )
@@ -46,6 +52,17 @@ def give_up(services: Services, incoming: Incoming, error: str) -> None:
         row_id = _row_id(session, incoming.channel, incoming.user_key, incoming.message_id)
         if row_id is not None:
             outbox.mark_failed(session, row_id, services.clock.now(), error)
+
+
+def waiting_since(services: Services, moment: datetime) -> int:
+    """Late replies queued before `moment` and not sent yet."""
+    with services.db.reading() as session:
+        return session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(
+                OutboxMessage.status == "pending", OutboxMessage.dedupe_key.like(f"%{LATE_REPLY}%"),
+                OutboxMessage.created_at < moment,
+            )
+        ) or 0
 
 
 def stored_replies(services: Services, channel: str, user_key: str, message_id: str) -> list[Reply] | None:

@@ -18,6 +18,8 @@ from storage.encryption import FieldCipher
 SEALED = "sealed"
 # Set on an opened payload whose seal no configured key opens: it is a failure, never an empty message.
 UNOPENED = "unopened"
+# A late reply's message, kept until it has been handled (handlers/delivery/deferred.py).
+KEPT = "kept"
 
 
 class OutboxKind(StrEnum):
@@ -76,8 +78,13 @@ def media_download(attachment_id: int) -> dict[str, Any]:
     return {"kind": OutboxKind.MEDIA_DOWNLOAD.value, "attachment_id": attachment_id}
 
 
-def late_reply(message_id: str) -> dict[str, Any]:
-    return {"kind": OutboxKind.LATE_REPLY.value, "message_id": message_id}
+def late_reply(message_id: str, cipher: FieldCipher | None = None, kept: Mapping[str, Any] | None = None
+               ) -> dict[str, Any]:
+    """`kept`: the message itself (handlers/delivery/deferred.py), sealed: it is what a citizen wrote."""
+    payload: dict[str, Any] = {"kind": OutboxKind.LATE_REPLY.value, "message_id": message_id}
+    if kept is not None and cipher is not None:
+        payload[SEALED] = cipher.encrypt_json({KEPT: dict(kept)})
+    return payload
 
 
 def citizen_update(

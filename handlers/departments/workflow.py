@@ -20,6 +20,9 @@ from storage.models import Case
 
 ACCEPTED = "accepted"
 RETURNED = "returned"
+# the steps as the console names them (its forms post to /staff/cases/NUMBER/accept and …/return)
+ACCEPT_STEP = "accept"
+RETURN_STEP = "return"
 # After this many returns a supervisor decides where the case goes.
 RETURNS_BEFORE_SUPERVISOR = 2
 HOLDING = (Status.ASSIGNED, Status.IN_PROGRESS)
@@ -82,6 +85,15 @@ def hand_back(desk: CaseDesk, case: Case, reason: str) -> str:
                dedupe_key=f"returned:{case.id}:{returns}", now=desk.now, case_id=case.id, urgent=case.urgent)
     desk.refresh_card(case)
     return desk.texts.staff_done.format(number=case.number, action=words.action_return)
+
+
+def department_steps(case: Case) -> list[str]:
+    """The department's steps the case can take now (the console offers them to its accounts and to
+    supervisors; who may take them is the desk's check)."""
+    if not case.department or Status(case.status) not in HOLDING:
+        return []
+    steps = [] if case.accepted_at is not None else [ACCEPT_STEP]
+    return steps + ([RETURN_STEP] if case.returns < RETURNS_BEFORE_SUPERVISOR else [])
 
 
 def _holder(desk: CaseDesk, case: Case) -> str:

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from config.texts import Texts
 from handlers.attachments.retention import erase_for_case
 from handlers.cases.timeline import SYSTEM, add_event
-from storage.encryption import redact_phones
+from storage import similar as similar_index
+from storage.encryption import redact_identifiers
 from storage.models import Case, CaseFollower
 
 ANONYMOUS = "anonymised"
@@ -42,10 +43,13 @@ def anonymise_case(session: Session, texts: Texts, case: Case, now: datetime, *,
     case.user_key = ANONYMOUS
     case.chat_key = ANONYMOUS
     erase_for_case(session, case.id)
-    case.problem = texts.problem_erased if drop_problem else redact_phones(case.problem)
+    case.problem = texts.problem_erased if drop_problem else redact_identifiers(case.problem)
+    if drop_problem:
+        # its words are gone, so are its terms in the similar-case index
+        similar_index.remove(session, case.id)
     for event in case.events:
         if event.kind == "supplement":
-            event.text = None if drop_problem else redact_phones(event.text or "")
+            event.text = None if drop_problem else redact_identifiers(event.text or "")
             event.data = {}
     session.execute(update(CaseFollower).where(CaseFollower.case_id == case.id)
                     .values(user_key=ANONYMOUS, chat_key=ANONYMOUS))

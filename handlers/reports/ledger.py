@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload, undefer
 from config.texts import LedgerTexts
 from handlers.services import Services
 from handlers.wording import status_label
-from storage.encryption import mask_name, mask_phone, redact_phones
+from storage.encryption import mask_name, mask_phone, redact_identifiers
 from storage.models import Case, CaseEvent
 
 # The columns in order, by their keys in the taxonomy's `texts.ledger` (which holds their titles).
@@ -86,7 +86,7 @@ def ledger_rows(services: Services, cases: Sequence[Case], *, reveal: bool) -> I
             case.department or "",
             name if reveal else mask_name(name),
             phone if reveal else mask_phone(phone),
-            case.problem if reveal else redact_phones(case.problem),
+            case.problem if reveal else redact_identifiers(case.problem),
             when(case.contact_due),
             when(case.contacted_at),
             _met(words, case.contact_due, case.contacted_at, now),

@@ -9,16 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
+from handlers.cases import similar
 from handlers.cases.actions import allowed_actions
-from handlers.cases.states import Status
+from handlers.cases.states import OPEN, Status
 from handlers.cases.timeline import CITIZEN, SYSTEM
 from handlers.delivery import payloads
 from handlers.delivery.outbox import OutboxItem, queue_for_each
 from handlers.services import Services
 from handlers.wording import citizen_words, status_label
-from storage.cases import record_staff_message
+from storage.cases import followers_of, record_staff_message
 from storage.encryption import mask_name, mask_phone
 from storage.models import Case, CaseEvent
 
@@ -55,7 +56,8 @@ def render_card(services: Services, case: Case) -> str:
         return f"{services.local(moment):%m-%d %H:%M}"
 
     card = texts.staff_card.format(
-        urgent_line=texts.staff_card_urgent_line if case.urgent else "",
+        urgent_line=texts.staff_card_urgent_line if case.urgent
+        else texts.staff_card_possible_line if possibly_urgent(services, case) else "",
         number=case.number,
         category=case.category,
         category_flag=texts.category_unsure if case.needs_review else "",
@@ -79,7 +81,28 @@ def render_card(services: Services, case: Case) -> str:
                 last.actor, last.actor) if last else "",
             at=when(last.at) if last else "",
         )
-    return card
+    return card + similar_lines(services, case)
+
+
+def similar_lines(services: Services, case: Case) -> str:
+    """相似求助 N 件 (the case's group, when it has other open cases) and the citizens who follow it."""
+    texts = services.taxonomy.texts.similar
+    session = object_session(case)
+    if session is None:
+        return ""
+    lines = ""
+    group = similar.group_of(session, case.id)
+    if group.size >= 2 and group.representative is not None:
+        lines += "\n" + texts.card_line.format(count=group.size, representative=group.representative.number)
+    following = len(followers_of(session, case))
+    if following:
+        lines += "\n" + texts.card_followers.format(count=following)
+    return lines
+
+
+def possibly_urgent(services: Services, case: Case) -> bool:
+    """Filed as 待确认紧急 and not yet confirmed or cleared by staff (that changes its urgency)."""
+    return case.urgency == services.taxonomy.urgency.possible
 
 
 def _last_step(case: Case) -> CaseEvent | None:
@@ -101,6 +124,8 @@ class StaffCard:
     has_phone: bool  # 查看电话 is offered while the case has a phone
     departments: tuple[str, ...]  # in routing order for the case's category and district
     posted: dict[str, str]  # where the card was posted, by channel ("chat:message")
+    possibly_urgent: bool = False  # 确认紧急 / 不紧急 are offered while staff have not decided
+    similar: int = 0  # open cases in the case's group of similar cases (itself included), 0 when alone
 
 
 def card_of(services: Services, case: Case) -> StaffCard:
@@ -112,7 +137,15 @@ def card_of(services: Services, case: Case) -> StaffCard:
         has_phone=bool(case.phone_enc),
         departments=tuple(services.taxonomy.departments_for(case.category, case.district)),
         posted=dict(case.staff_messages or {}),
+        possibly_urgent=possibly_urgent(services, case) and Status(case.status) in OPEN,
+        similar=_group_size(case),
     )
+
+
+def _group_size(case: Case) -> int:
+    session = object_session(case)
+    size = similar.group_of(session, case.id).size if session is not None else 0
+    return size if size >= 2 else 0
 
 
 def staff_card(services: Services, case_id: int) -> StaffCard | None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from handlers.cases import similar
 from handlers.delivery import payloads
 from handlers.delivery.outbox import queue_for_each
 from handlers.reports import instant_answers
@@ -22,6 +23,7 @@ from handlers.reports.departments import department_lines
 from handlers.reports.statistics import DayStats, day_stats
 from handlers.services import Services, StaffDestination
 from handlers.timers.command_centre import command_centre
+from handlers.wording import duration
 from storage.models import OutboxMessage
 from storage.sweep_lock import try_sweep_lock
 
@@ -41,7 +43,22 @@ def compose(session: Session, services: Services, day: date) -> DailyReport:
     if services.knowledge is not None:
         # learning from use: what the instant answers settled, and the questions nobody's entry fitted
         text += "\n\n" + instant_answers.render(services, instant_answers.day_summary(session, services, day))
-    return DailyReport(stats, text)
+    return DailyReport(stats, text + hot_spots_text(session, services))
+
+
+def hot_spots_text(session: Session, services: Services) -> str:
+    """The largest open groups of similar cases (place, count, age), as they stand when the report is made."""
+    texts = services.taxonomy.texts
+    spots = similar.hot_spots(session)
+    if not spots:
+        return ""
+    now = services.clock.now()
+    lines = [texts.similar.report_line.format(
+        place=texts.list_separator.join(spot.places) or texts.similar.report_no_place,
+        district=spot.district or texts.masked_none, count=spot.count,
+        age=duration(services.taxonomy, similar.age(now - spot.oldest)), number=spot.representative,
+    ) for spot in spots]
+    return "\n\n" + "\n".join([texts.similar.report_title, *lines])
 
 
 def report_of_day(services: Services, day: date) -> DailyReport:

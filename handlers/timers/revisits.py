@@ -34,8 +34,9 @@ from handlers.delivery import payloads
 from handlers.privacy.anonymous import ANONYMOUS
 from handlers.services import Services
 from storage import outbox
+from storage.cases import followers_of
 from storage.conversations import lock_conversation
-from storage.models import Case, Conversation
+from storage.models import Case, CaseFollower, Conversation
 from storage.sweep_lock import try_sweep_lock
 
 SWEEP = "revisits"
@@ -111,7 +112,30 @@ def _prompt(session: Session, services: Services, case_id: int, now: datetime, r
         )
     _move_conversation(services, conversation, REVISIT, {"case": case.number}, now,
                        expires_at=now + services.taxonomy.revisit.close_after)
+    for follower in followers_of(session, case):
+        _prompt_follower(session, services, case, follower, now)
     result.prompted += 1
+
+
+def _prompt_follower(session: Session, services: Services, case: Case, follower: CaseFollower, now: datetime) -> None:
+    """A citizen following the case (merged into it, or who chose to follow it) is asked too, in their own chat;
+    their answer is theirs to give (handlers.conversation.revisit_answers). One in the middle of something
+    else, or writing right now, is not interrupted: the case's own citizen decides when it closes."""
+    conversation = _try_lock_conversation(session, follower.channel, follower.user_key)
+    if conversation is None or _busy(services, conversation, case, now):
+        return
+    outbox.enqueue(
+        session,
+        channel=follower.channel,
+        target=follower.chat_key,
+        payload=payloads.citizen_update(services.cipher, question(services.taxonomy.texts, case),
+                                        answer_labels(services.taxonomy.texts)),
+        dedupe_key=f"revisit:{case.id}:{int(case.revisit_due_at.timestamp())}:{follower.channel}:{follower.user_key}",
+        now=now,
+        case_id=case.id,
+    )
+    _move_conversation(services, conversation, REVISIT, {"case": case.number}, now,
+                       expires_at=now + services.taxonomy.revisit.close_after)
 
 
 def _busy(services: Services, conversation: Conversation, case: Case, now: datetime) -> bool:
@@ -199,12 +223,7 @@ def _lock_citizen_and_case(session: Session, case_id: int, now: datetime) -> tup
     case = session.get(Case, case_id)
     if case is None:
         return None
-    conversation = session.scalars(
-        select(Conversation)
-        .where(Conversation.channel == case.channel, Conversation.user_key == case.user_key)
-        .with_for_update(skip_locked=True)
-        .execution_options(populate_existing=True)
-    ).one_or_none()
+    conversation = _try_lock_conversation(session, case.channel, case.user_key)
     if conversation is None:
         if _has_conversation(session, case):
             return None
@@ -220,6 +239,16 @@ def _lock_citizen_and_case(session: Session, case_id: int, now: datetime) -> tup
         .execution_options(populate_existing=True)
     ).one_or_none()
     return None if locked is None else (conversation, locked)
+
+
+def _try_lock_conversation(session: Session, channel: str, user_key: str) -> Conversation | None:
+    """The citizen's conversation, locked; None when there is none or someone holds it right now."""
+    return session.scalars(
+        select(Conversation)
+        .where(Conversation.channel == channel, Conversation.user_key == user_key)
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    ).one_or_none()
 
 
 def _has_conversation(session: Session, case: Case) -> bool:

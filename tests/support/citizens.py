@@ -46,7 +46,8 @@ class FilesCases:
 
     def reaches_confirmation(self, problem: str = PROBLEM, *, name: str = NAME, phone: str = PHONE,
                              district: str = DISTRICT) -> str:
-        """Everything up to the summary to confirm; returns the summary."""
+        """Everything up to the summary to confirm (or the offer to follow a similar case that comes before
+        it); returns the summary (or the offer)."""
         self.answer("我要求助")
         return self.finish(problem=problem, name=name, phone=phone, district=district, confirm=False)
 
@@ -55,7 +56,7 @@ class FilesCases:
         `confirm=False`, until the summary (the summary)."""
         answer = self.last_answer
         for _ in range(8):
-            if "确认提交吗" in answer and not confirm:
+            if ("确认提交吗" in answer or "正在办理的求助" in answer) and not confirm:
                 return answer
             if FILED in answer:
                 return case_number_in(answer)
@@ -69,8 +70,13 @@ class FilesCases:
                 answer = self.answer(problem)
             elif "继续使用" in answer:
                 answer = self.answer("1")
+            elif "正在办理的求助" in answer:
+                # the offer to follow an open case telling the same problem: these stories file their own
+                answer = self.answer("2")
             elif "确认提交吗" in answer:
                 answer = self.answer("确认")
+            elif "最接近哪一类" in answer:  # the classifier was unsure: the likeliest category
+                answer = self.answer("1")
             else:
                 raise AssertionError(f"unexpected answer: {answer}")
         raise AssertionError(f"the dialogue did not finish; last answer: {answer}")

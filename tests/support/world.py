@@ -30,7 +30,8 @@ SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 TABLES = (
     "case_events", "outbox", "inbox", "conversations", "case_counters", "staff_members", "shared_values",
     "case_followers", "attachments", "cases", "open311_keys", "department_contacts",
-    "console_sessions", "faq_uses", "signed_nonces", "knowledge_changes",
+    "console_sessions", "faq_uses", "signed_nonces", "knowledge_changes", "danger_alerts", "similar_keys",
+    "similar_documents",
 )
 
 
