@@ -1,7 +1,7 @@
 """Dialogue turns per second through handlers + storage on SQLite, beside a bare ORM commit loop.
 
-2,000 simulated citizens each go through the whole intake (6 turns: 我要求助, name, phone, district,
-problem, confirm). The bare loop is plain SQLAlchemy — an engine, a Session, one ORM row added and
+2,000 simulated citizens each go through the whole intake, answering what is asked (我要求助, the problem,
+for whom when it names someone, name and phone, the address when it needs a place, district, confirm). The bare loop is plain SQLAlchemy — an engine, a Session, one ORM row added and
 committed per iteration — on an SQLite file with the same durability (WAL, synchronous=NORMAL) but none
 of yibang's storage code, so the ratio says what the dialogue costs beyond a commit.
 Also: classifier messages per second. Prints one JSON object.
@@ -26,6 +26,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.intake_effort import MAX_ANSWERS, Script, answer_for  # noqa: E402
 from classifier import get_classifier  # noqa: E402
 from config import Settings, load_taxonomy  # noqa: E402
 from handlers.messages import Incoming, IncomingKind  # noqa: E402
@@ -88,14 +89,21 @@ def dialogue_turns(directory: Path, citizens: int) -> dict[str, float]:
     latencies: list[float] = []
     started = time.perf_counter()
     for citizen in range(citizens):
-        script = ["我要求助", f"市民{citizen}", f"139{citizen:08d}", rng.choice(DISTRICTS), rng.choice(PROBLEMS), "1"]
-        for step, text in enumerate(script):
+        # the citizen answers whatever is asked (benchmarks/intake_effort.py), from 我要求助 to the number
+        script = Script(rng.choice(PROBLEMS), name=f"市民{citizen}", phone=f"139{citizen:08d}",
+                        district=rng.choice(DISTRICTS), for_other=True)
+        text: str | None = "我要求助"
+        for step in range(MAX_ANSWERS):
+            if text is None:
+                break
             incoming = Incoming("console", f"c{citizen}", f"c{citizen}", f"{citizen}-{step}", IncomingKind.TEXT,
                                 datetime.now(UTC), text)
             t0 = time.perf_counter()
-            handle(services, incoming)
+            outcome = handle(services, incoming)
             latencies.append(time.perf_counter() - t0)
             turns += 1
+            asked = "\n".join(reply.text for reply in outcome.replies)
+            text = script.first if step == 0 else answer_for(script, asked)
     elapsed = time.perf_counter() - started
     latencies.sort()
     database.dispose()

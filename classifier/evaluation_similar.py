@@ -4,7 +4,8 @@ The set (corpus/similar/*.csv: id, group, district, text, note) holds groups of 
 at one place, look-alikes that are not the same (the same problem in another compound, another problem in
 the same compound) and one-offs with no group. Every pair of messages of one district is scored, as the
 finder scores a new case against the open ones; a pair is truly similar when both carry the same group.
-Precision and recall are over those pairs, at the listing threshold and at the intake offer's.
+Precision and recall are over those pairs, at the listing threshold and at the intake offer's (which also asks
+that both name the same place).
 """
 
 from __future__ import annotations
@@ -32,15 +33,20 @@ def read_labelled(path: str | Path) -> list[Labelled]:
                 for row in csv.DictReader(lines)]
 
 
-def scored_pairs(model: SimilarityModel, rows: Sequence[Labelled]) -> list[tuple[float, bool]]:
-    """(score, truly similar) of every pair of messages of one district."""
+def scored_pairs(model: SimilarityModel, rows: Sequence[Labelled], *, offer: bool = False
+                 ) -> list[tuple[float, bool]]:
+    """(score, truly similar) of every pair of messages of one district; with `offer`, a pair that does not
+    name one place in both messages scores 0, as the intake offers only then."""
     features = [model.features(row.text) for row in rows]
     pairs = []
     for i, j in combinations(range(len(rows)), 2):
         if rows[i].district != rows[j].district:
             continue
         same = bool(rows[i].group) and rows[i].group == rows[j].group
-        pairs.append((model.score(features[i], features[j]), same))
+        score = model.score(features[i], features[j])
+        if offer and not model.same_place(features[i], features[j].terms()):
+            score = 0.0
+        pairs.append((score, same))
     return pairs
 
 
@@ -55,7 +61,8 @@ def evaluate(model: SimilarityModel, rows: Sequence[Labelled]) -> dict[str, floa
     """Precision, recall and F1 at the configured thresholds, over the pairs of one district."""
     pairs = scored_pairs(model, rows)
     precision, recall = precision_recall(pairs, model.config.threshold)
-    offer_precision, offer_recall = precision_recall(pairs, model.config.offer_threshold)
+    offer_precision, offer_recall = precision_recall(scored_pairs(model, rows, offer=True),
+                                                     model.config.offer_threshold)
     return {
         "messages": len(rows),
         "groups": len({row.group for row in rows if row.group}),

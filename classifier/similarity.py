@@ -218,6 +218,11 @@ class SimilarityModel:
             place = sum(weight * terms.get(PLACE_MARK + term, 0.0) for term, weight in a.place.items())
         return self._agreeing(problem, place, named=bool(a.place) or theirs)
 
+    def same_place(self, a: Features, terms: Mapping[str, float]) -> bool:
+        """Both name a place, and the same one (the intake offers to follow only such a case)."""
+        place = sum(weight * terms.get(PLACE_MARK + term, 0.0) for term, weight in a.place.items())
+        return bool(a.place) and place >= self.config.same_place
+
     def _agreeing(self, problem: float, place: float | None, *, named: bool) -> float:
         """The problems' cosine, kept when the places agree (`place`: their cosine, None unless both name one),
         lowered when only one names a place (`named`), more when neither does, most when they differ."""

@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from config.errors import ConfigError
+from config.intake import Intake
 from config.texts import Texts
 
 # libyaml's loader when PyYAML was built with it: a learned taxonomy holds tens of thousands of weights,
@@ -284,6 +285,8 @@ class Taxonomy(_Strict):
     services: dict[str, Service] = Field(default_factory=dict)
     promise: dict[str, Promise]
     dialogue: Dialogue = Dialogue()
+    # the intake's reading rules: addresses, the person in need, what a name never holds (config/intake.py)
+    intake: Intake = Intake()
     revisit: Revisit = Revisit()
     commands: Commands
     statuses: StatusLabels
@@ -314,6 +317,9 @@ class Taxonomy(_Strict):
             codes = [service.code for service in self.services.values()]
             if len(set(codes)) != len(codes):
                 raise ValueError("services: a service code appears twice")
+        for cat in self.intake.place_categories:
+            if cat not in names:
+                raise ValueError(f"intake.place_categories: unknown category '{cat}'")
         levels = [self.urgency.urgent, self.urgency.normal]
         if self.urgency_score is not None:
             levels.append(self.urgency.possible)

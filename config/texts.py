@@ -76,6 +76,10 @@ class SimilarTexts(BaseModel):
     report_title: str
     report_line: str
     report_no_place: str
+    # the console: a queue row's group, the dashboard's hot spots
+    queue_count: str
+    console_line: str
+    console_none: str
 
 
 class KnowledgeConsoleTexts(BaseModel):
@@ -290,12 +294,19 @@ class Texts(BaseModel):
     ask_phone: str
     ask_district: str
     ask_problem: str
+    ask_for_whom: str
+    ask_address: str
+    # one question for two missing slots: name and phone, district and address
+    ask_name_phone: str
+    ask_address_district: str
     share_contact_button: str
     district_prefilled: str
     # intake: reasons to ask again
     bad_name_empty: str
     bad_name_long: str
     bad_name_digits: str
+    bad_name_sentence: str
+    bad_address: str
     bad_phone_length: str
     bad_phone_format: str
     bad_phone_not_own: str
@@ -303,6 +314,12 @@ class Texts(BaseModel):
     bad_problem_short: str
     bad_problem_long: str
     unknown_choice: str
+    # intake: what else a message told ("已记下：电话"), a problem told at another question
+    noted: str
+    problem_added: str
+    choice_for_self: str
+    choice_for_other: str
+    choice_skip: str
     # intake: navigation
     confirm_summary: str
     choice_confirm: str
@@ -313,6 +330,15 @@ class Texts(BaseModel):
     field_phone: str
     field_district: str
     field_problem: str
+    field_for_whom: str
+    field_address: str
+    field_phone2: str
+    # the summary's and the staff card's lines for what only some requests have (each ends in a newline)
+    summary_person: str
+    summary_address: str
+    summary_phone2: str
+    person_age: str
+    person_separator: str
     back_at_start: str
     cancelled: str
     nothing_to_cancel: str
@@ -325,6 +351,13 @@ class Texts(BaseModel):
     filed: str
     filed_urgent: str
     category_unsure: str
+    # 修改 编号: the citizen corrects a filed case's phone, address or district
+    choice_correct: str
+    ask_correct_which: str
+    correct_done: str
+    correct_not_open: str
+    event_corrected: str
+    staff_corrected: str
     # danger to life: said first, before anything else
     emergency_120: str
     emergency_110: str

@@ -183,11 +183,14 @@ def _generated_secret(data_dir: Path) -> str:
 
 
 def mask_phone(phone: str | None) -> str:
-    """139****5678: enough for staff to tell numbers apart, not enough to call."""
+    """139****5678, 0371-****2345: enough for staff to tell numbers apart, not enough to call."""
     if not phone:
         return ""
     if len(phone) < 7:
         return "*" * len(phone)
+    if "-" in phone:
+        # a landline keeps its area code: 0371-****2345
+        return f"{phone.split('-', 1)[0]}-****{phone[-4:]}"
     return f"{phone[:3]}****{phone[-4:]}"
 
 

@@ -43,6 +43,11 @@ class Case(Base):
     phone_enc: Mapped[str | None] = mapped_column(Text)
     phone_index: Mapped[str | None] = mapped_column(String(64), index=True)
     district: Mapped[str | None] = mapped_column(String(32))
+    # what only some requests have, sealed: address, second contact number, person in need (JSON;
+    # handlers/cases/details.py)
+    details_enc: Mapped[str | None] = mapped_column(Text)
+    # the compound or road of the address (绿城小区), plain: cases of one place are found together
+    place: Mapped[str | None] = mapped_column(String(64), index=True)
     category: Mapped[str] = mapped_column(String(32))
     category_confidence: Mapped[float] = mapped_column(Float, default=0.0)
     needs_review: Mapped[bool] = mapped_column(Boolean, default=False)

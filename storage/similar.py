@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import and_, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from storage.models import Case, SimilarDocument, SimilarKey
@@ -156,6 +156,22 @@ def largest_groups(session: Session, open_statuses: Iterable[str], *, limit: int
         .limit(limit)
     )
     return [(group_id, size, oldest) for group_id, size, oldest in rows]
+
+
+def has_older_open_member(open_statuses: Iterable[str]) -> Any:
+    """A clause for a query over Case: another open case of its group came before it (so it is not the group's
+    representative, and a list that shows a group once leaves it out)."""
+    mine = SimilarDocument.__table__.alias("mine")
+    theirs = SimilarDocument.__table__.alias("theirs")
+    other = Case.__table__.alias("other")
+    return (
+        select(theirs.c.case_id)
+        .select_from(mine.join(theirs, theirs.c.group_id == mine.c.group_id).join(other, other.c.id == theirs.c.case_id))
+        .where(mine.c.case_id == Case.id, other.c.status.in_(list(open_statuses)),
+               or_(other.c.created_at < Case.created_at,
+                   and_(other.c.created_at == Case.created_at, other.c.id < Case.id)))
+        .exists()
+    )
 
 
 def unindexed_cases(session: Session, limit: int) -> list[Case]:

@@ -7,7 +7,6 @@ import base64
 import hashlib
 
 from sqlalchemy import select
-from support.citizens import case_number_in
 from support.media_samples import certificate_pdf, gps_of, phone_photo, size_of
 from support.telegram_world import STAFF_CHAT, message_update, photo
 from support.wechat_stand_in import CUSTOM, MEDIA, ROBOT
@@ -40,9 +39,8 @@ def card_message_id(services) -> int:
 
 def fill_form(citizen) -> str:
     """The rest of the form, after the photos; the case number."""
-    for answer in ("张女士", "13912345678", "金水区", "楼道里积水很深，家里老人出不了门"):
-        citizen.says(answer)
-    return case_number_in(texts(citizen.says("确认")))
+    citizen.answer("楼道里积水很深，家里老人出不了门")
+    return citizen.finish(problem="", name="张女士", phone="13912345678", district="金水区")
 
 
 # ---------------------------------------------------------------- Telegram
@@ -152,14 +150,11 @@ def test_a_sticker_is_still_refused_and_nothing_is_fetched(telegram):
 def test_a_wechat_photo_is_fetched_with_media_get_and_reaches_the_wecom_robot_as_an_image(wechat):
     wechat.stand_in.media["media-abc"] = phone_photo()
     citizen = wechat.citizen()
-    assert "怎么称呼" in citizen.says("我要求助")
+    assert "请描述" in citizen.says("我要求助")
     answer = citizen.sends("image", PicUrl="http://mmbiz.example/pic", MediaId="media-abc")
     assert "照片已收到，提交求助时会一并附上" in answer
-    citizen.says("张女士")
-    citizen.says("13912345678")
-    citizen.says("金水区")
-    citizen.says("楼道里积水很深，家里老人出不了门")
-    assert "已受理" in citizen.says("1")
+    citizen.answer("楼道里积水很深，家里老人出不了门")
+    assert citizen.finish(problem="", name="张女士", phone="13912345678", district="金水区")
     wechat.deliver()
     wechat.deliver()
     [fetch] = wechat.stand_in.attempts(MEDIA)

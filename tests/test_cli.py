@@ -14,10 +14,11 @@ from support.world import PG_URL, drop_pg_schema, new_pg_schema
 YIBANG = [sys.executable, "-m", "bot"]
 DIALOGUE = "\n".join([
     "我要求助",
+    "我母亲每周二四六做血液透析，小区昨晚封控了，明天就要透析出不去",
+    "2",
     "张女士",
     "13912345678",
     "金水",
-    "我母亲每周二四六做血液透析，小区昨晚封控了，明天就要透析出不去",
     "1",
     "查看进度",
 ]) + "\n"

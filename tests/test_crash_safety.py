@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "crash-test-token"
 KILLS = 20
 CITIZENS = 8
-SCRIPT = ["我要求助", "张女士", "13912345678", "金水区", "小区封控了，家里老人的降压药只剩两天", "确认"]
+SCRIPT = ["我要求助", "小区封控了，家里老人的降压药只剩两天", "2", "张女士", "13912345678", "金水区", "确认"]
 
 
 def free_port() -> int:

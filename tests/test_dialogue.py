@@ -19,12 +19,14 @@ def only_case(services) -> Case:
 
 
 def test_happy_path_files_a_case_with_number_and_promise(citizen, services):
-    assert "怎么称呼" in citizen.says("我要求助")
+    assert "请描述" in citizen.says("我要求助"), "the problem comes first"
+    assert "是为谁求助" in citizen.says("我母亲每周二四六做血液透析，小区昨晚封控了，明天就要透析")
+    assert "怎么称呼" in citizen.says("2")
     assert "手机号" in citizen.says("张女士")
     assert "哪个区县" in citizen.says("13912345678")
-    assert "请描述" in citizen.says("金水区")
-    summary = citizen.says("我母亲每周二四六做血液透析，小区昨晚封控了，明天就要透析")
+    summary = citizen.says("金水区")
     assert "请核对" in summary and "13912345678" in summary and "金水区" in summary
+    assert "求助对象：母亲" in summary
     assert "回复 1 选择 确认提交" in summary
     answer = citizen.says("1")
     assert "已受理，编号 ZZ20220110-0001" in answer
@@ -39,9 +41,11 @@ def test_happy_path_files_a_case_with_number_and_promise(citizen, services):
 def test_free_text_starts_the_form_with_the_problem_and_only_asks_what_is_missing(citizen, services):
     answer = citizen.says("我们小区封控了，家里没有菜了，老人孩子都在家，住在二七区")
     assert "已根据您的描述确定区县：二七区" in answer
-    assert "怎么称呼" in answer
+    assert "是为谁求助" in answer
+    citizen.says("1")
     citizen.says("李先生")
-    summary = citizen.says("13800138000")
+    assert "具体地址或小区" in citizen.says("13800138000"), "food supply needs a place"
+    summary = citizen.says("跳过")
     assert "请核对" in summary, "district and problem were already known"
     assert "二七区" in summary
     citizen.says("确认")
@@ -50,6 +54,7 @@ def test_free_text_starts_the_form_with_the_problem_and_only_asks_what_is_missin
 
 def test_bad_phone_is_asked_again_with_the_reason(citizen):
     citizen.says("我要求助")
+    citizen.says("想问下现在高铁能不能正常出行")
     citizen.says("王女士")
     assert "您输入的是10位" in citizen.says("1391234567")
     assert "以1开头的11位数字" in citizen.says("23912345678")
@@ -59,20 +64,21 @@ def test_bad_phone_is_asked_again_with_the_reason(citizen):
 
 def test_unknown_district_is_refused_and_alias_and_number_are_accepted(citizen, services):
     citizen.says("我要求助")
+    citizen.says("降压药只剩两天的量了，药店都关门了")
     citizen.says("王女士")
     citizen.says("13912345678")
     refused = citizen.says("火星区")
     assert "没有找到“火星区”" in refused and "回复 1 选择 金水区" in refused
-    assert "请描述" in citizen.says("管城")
+    assert "请核对" in citizen.says("管城")
     citizen.says("返回")
-    assert "请描述" in citizen.says("4")  # 4 = 管城回族区
-    citizen.says("家里老人降压药只剩两天的量了，药店都关门了")
+    assert "请核对" in citizen.says("4")  # 4 = 管城回族区
     citizen.says("确认")
     assert only_case(services).district == "管城回族区"
 
 
 def test_back_goes_one_step_back_and_asks_again(citizen):
     citizen.says("我要求助")
+    citizen.says("网课平台一直登录不上去")
     citizen.says("赵先生")
     assert "怎么称呼" in citizen.says("返回")
     assert "手机号" in citizen.says("赵女士")
@@ -89,10 +95,10 @@ def test_back_at_the_first_step_says_so(citizen):
 
 def test_edit_from_the_summary_changes_one_field_and_returns(citizen, services):
     citizen.says("我要求助")
+    citizen.says("小区门口的核酸点今天还开不开？")
     citizen.says("周女士")
     citizen.says("13912345678")
     citizen.says("惠济区")
-    citizen.says("小区门口的核酸点今天还开不开？")
     assert "要修改哪一项" in citizen.says("修改")
     assert "手机号" in citizen.says("电话")
     summary = citizen.says("13700001111")
@@ -113,10 +119,10 @@ def test_cancel_stops_and_files_nothing(citizen, services):
 def test_cancel_at_the_summary(citizen, services):
     citizen.says("我要求助")
     citizen.finish_until = None
+    citizen.says("我想问下离开郑州需要什么条件")
     citizen.says("钱先生")
     citizen.says("13912345678")
     citizen.says("金水区")
-    citizen.says("我想问下离开郑州需要什么条件")
     assert "已取消" in citizen.says("3")
     assert count_cases(services) == 0
 
@@ -134,6 +140,7 @@ def test_half_finished_dialogue_expires(citizen, services, clock):
 
 def test_not_expired_within_the_time(citizen, clock):
     citizen.says("我要求助")
+    citizen.says("想问下现在高铁能不能正常出行")
     citizen.says("孙女士")
     clock.advance(minutes=29)
     assert "哪个区县" in citizen.says("13912345678")
@@ -141,18 +148,18 @@ def test_not_expired_within_the_time(citizen, clock):
 
 def test_start_again_mid_way(citizen):
     citizen.says("我要求助")
-    citizen.says("孙女士")
+    citizen.says("想问下现在高铁能不能正常出行")
     answer = citizen.says("我要求助")
-    assert "重新开始" in answer and "怎么称呼" in answer
+    assert "重新开始" in answer and "请描述" in answer
 
 
 def test_returning_citizen_is_offered_the_saved_contact(citizen, services):
     citizen.files()
-    offer = citizen.says("我要求助")
+    assert "请描述" in citizen.says("我要求助"), "the problem first, then the saved contact"
+    offer = citizen.says("家里的狗没有狗粮了，能不能帮忙买一些")
     assert "继续使用" in offer and "张女士" in offer and "13912345678" in offer
     assert "哪个区县" in citizen.says("是")
     citizen.says("郑东新区")
-    citizen.says("家里的狗没有狗粮了，能不能帮忙买一些")
     citizen.says("确认")
     assert count_cases(services) == 2
 
@@ -160,15 +167,16 @@ def test_returning_citizen_is_offered_the_saved_contact(citizen, services):
 def test_returning_citizen_may_give_new_contact(citizen):
     citizen.files()
     citizen.says("我要求助")
+    citizen.says("想问下现在高铁能不能正常出行")
     assert "怎么称呼" in citizen.says("重新填写")
 
 
 def test_the_same_message_twice_changes_nothing(citizen, services):
     citizen.says("我要求助")
+    citizen.says("想问下现在高铁能不能正常出行")
     citizen.says("吴女士")
     citizen.says("13912345678")
     citizen.says("金水区")
-    citizen.says("想问下现在高铁能不能正常出行")
     first = citizen.send("确认", message_id="wx-777")
     again = citizen.send("确认", message_id="wx-777")
     assert not first.duplicate and again.duplicate
@@ -190,34 +198,34 @@ def test_danger_to_life_says_120_first_and_alerts_staff_at_once(citizen, service
 
 def test_danger_told_while_answering_another_question_becomes_the_problem(citizen, services):
     citizen.says("我要求助")
-    answer = citizen.says("我爸突然晕倒了叫不醒，小区封着出不去")
-    assert "120" in answer
-    assert "怎么称呼" in answer
+    citizen.says("小区封着出不去，想问问怎么办")
+    answer = citizen.says("我爸突然晕倒了叫不醒")
+    assert answer.startswith("⚠️") and "120" in answer
+    assert "补充到问题描述" in answer and "是为谁求助" in answer, "我爸: the question comes back to who needs help"
+    assert "怎么称呼" in citizen.says("2")
     citizen.says("刘先生")
     citizen.says("13912345678")
     citizen.says("高新区")
     citizen.says("确认")
-    assert only_case(services).urgent
+    case = only_case(services)
+    assert case.urgent and case.problem == "小区封着出不去，想问问怎么办\n我爸突然晕倒了叫不醒"
 
 
 def test_long_problem_is_refused_with_its_length_never_cut(citizen, services):
     citizen.says("我要求助")
-    citizen.says("郑女士")
-    citizen.says("13912345678")
-    citizen.says("金水区")
     answer = citizen.says("急" * 2001)
     assert "2001个字" in answer and "2000字" in answer
     assert "请描述" not in answer or "精简" in answer
     citizen.says("家里断水三天了，物业不管")
+    citizen.says("郑女士")
+    citizen.says("13912345678")
+    citizen.says("金水区")
     citizen.says("确认")
     assert only_case(services).problem == "家里断水三天了，物业不管"
 
 
 def test_too_short_problem_and_empty_and_emoji(citizen):
     citizen.says("我要求助")
-    citizen.says("郑女士")
-    citizen.says("13912345678")
-    citizen.says("金水区")
     assert "至少写4个字" in citizen.says("救救")
     assert "至少写4个字" in citizen.says("😭😭😭😭😭")
     assert "没有收到文字" in citizen.says("   ")
@@ -225,6 +233,7 @@ def test_too_short_problem_and_empty_and_emoji(citizen):
 
 def test_name_rules(citizen):
     citizen.says("我要求助")
+    citizen.says("想问下现在高铁能不能正常出行")
     assert "最多20个字" in citizen.says("张" * 21)
     assert "不能只有数字" in citizen.says("123456")
     assert "手机号" in citizen.says("Zhang 女士")
@@ -233,21 +242,21 @@ def test_name_rules(citizen):
 def test_greeting_is_answered_with_the_menu(citizen, services):
     answer = citizen.says("你好，在吗？")
     assert "回复 1 选择 我要求助" in answer
-    assert "怎么称呼" in citizen.says("1")
+    assert "请描述" in citizen.says("1")
     assert count_cases(services) == 0
 
 
 def test_commands_in_english_work_the_same(citizen):
-    assert "怎么称呼" in citizen.says("/help_request")
+    assert "请描述" in citizen.says("/help_request")
     assert "已取消" in citizen.says("/cancel")
     assert "还没有提交过求助" in citizen.says("/progress")
-    assert "怎么称呼" in citizen.says("/start")
+    assert "请描述" in citizen.says("/start")
 
 
 def test_help_mid_form_repeats_the_question(citizen):
     citizen.says("我要求助")
     answer = citizen.says("帮助")
-    assert "使用方法" in answer and "怎么称呼" in answer
+    assert "使用方法" in answer and "请描述" in answer
 
 
 def test_further_message_is_offered_to_the_open_case(citizen, services):
@@ -266,7 +275,8 @@ def test_further_message_can_be_a_new_case(citizen, services):
     citizen.files()
     citizen.says("另外，我家孩子学校的网课平台打不开")
     answer = citizen.says("这是新的求助")
-    assert "继续使用" in answer
+    assert "是为谁求助" in answer, "孩子: for whom?"
+    assert "继续使用" in citizen.says("2")
     citizen.says("1")
     citizen.says("中原区")
     assert "请核对" in citizen.transcript[-1]
@@ -278,7 +288,7 @@ def test_photo_during_the_form_is_attached_to_the_case(services):
     citizen = Citizen(services, user="u1", channel="telegram")
     citizen.says("我要求助")
     answer = citizen.says(kind="media", payload={"media": "photo", "file_id": "photo-1"})
-    assert "照片已收到，提交求助时会一并附上" in answer and "怎么称呼" in answer
+    assert "照片已收到，提交求助时会一并附上" in answer and "请描述" in answer
     citizen.finish(problem="小区门口垃圾三天没人清理了", name="何女士", phone="13912345678", district="金水区")
     case = only_case(services)
     with services.db.reading() as session:
@@ -299,11 +309,12 @@ def test_sticker_and_voice_get_a_polite_answer(citizen):
 
 def test_voice_with_recognition_is_read_as_text(citizen):
     answer = citizen.says(kind="media", payload={"media": "voice", "recognition": "我要求助"})
-    assert "怎么称呼" in answer
+    assert "请描述" in answer
 
 
 def test_shared_contact_fills_the_phone_only_when_it_is_ones_own(citizen):
     citizen.says("我要求助")
+    citizen.says("想问下现在高铁能不能正常出行")
     citizen.says("冯女士")
     assert "本人" in citizen.says(kind="contact", payload={"phone": "13912345678", "own": "0"})
     assert "哪个区县" in citizen.says(kind="contact", payload={"phone": "+8613912345678", "own": "1"})
@@ -311,14 +322,16 @@ def test_shared_contact_fills_the_phone_only_when_it_is_ones_own(citizen):
 
 def test_location_fills_the_district(citizen):
     citizen.says("我要求助")
+    citizen.says("想问下现在高铁能不能正常出行")
     citizen.says("冯女士")
     citizen.says("13912345678")
     answer = citizen.says(kind="location", payload={"lat": "34.80", "lon": "113.66"})
-    assert "金水区" in answer and "请描述" in answer
+    assert "金水区" in answer and "请核对" in answer
 
 
 def test_location_far_away_matches_nothing(citizen):
     citizen.says("我要求助")
+    citizen.says("想问下现在高铁能不能正常出行")
     citizen.says("冯女士")
     citizen.says("13912345678")
     answer = citizen.says(kind="location", payload={"lat": "39.90", "lon": "116.40"})

@@ -24,9 +24,10 @@ NASTY = st.sampled_from([
     "{platform}{0}{number}", "确认" * 2000, "A" * 100_000, "\u0627\u0644\u0633\u0644\u0627\u0645", "\ufeff\u200b",
 ])
 TEXT = st.one_of(NASTY, st.text(max_size=300), st.text(alphabet=st.characters(codec="utf-8"), max_size=50))
-PREFIXES = [[], ["我要求助"], ["我要求助", "张女士"], ["我要求助", "张女士", "13912345678"],
-            ["我要求助", "张女士", "13912345678", "金水区"],
-            ["我要求助", "张女士", "13912345678", "金水区", "小区封控了家里没有菜了"]]
+PREFIXES = [[], ["我要求助"], ["我要求助", "小区封控了家里没有菜了"], ["我要求助", "小区封控了家里没有菜了", "张女士"],
+            ["我要求助", "小区封控了家里没有菜了", "张女士", "13912345678"],
+            ["我要求助", "小区封控了家里没有菜了", "张女士", "13912345678", "金水区绿城小区"],
+            ["我要求助", "我妈八十岁独居发烧了", "2"]]
 _users = itertools.count()
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 

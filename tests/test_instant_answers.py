@@ -77,7 +77,7 @@ def test_another_message_after_the_answer_is_taken_as_a_new_one(citizen, service
 
 def test_an_urgent_message_goes_to_the_intake_with_the_danger_advice_and_no_answer(citizen, services):
     answer = citizen.says("封控区孕妇临产怎么办，我老婆羊水破了")
-    assert "120" in answer and "怎么称呼" in answer
+    assert "120" in answer and "是为谁求助" in answer
     assert FOLLOW_UP not in answer and "公开解答" not in answer
 
 
@@ -90,7 +90,7 @@ def test_a_personal_request_goes_to_the_intake_with_the_answer_only_beside_it(ci
 
 def test_a_story_about_ones_own_situation_is_not_answered(citizen, services):
     answer = citizen.says("我们小区封控了，家里没有菜了，老人孩子都在家，住在二七区")
-    assert "怎么称呼" in answer and FOLLOW_UP not in answer
+    assert "是为谁求助" in answer and FOLLOW_UP not in answer
 
 
 def test_the_daily_report_shows_answers_outcomes_and_grouped_unmatched_questions(citizen, neighbour, services):

@@ -70,7 +70,7 @@ def test_overrides_export_command(tmp_path):
         "console",
         "--user",
         "carol",
-        stdin="我要求助\n王先生\n13912345678\n金水\n楼上天天半夜装修，吵得睡不着\n1\n",
+        stdin="我要求助\n楼上天天半夜装修，吵得睡不着\n王先生\n13912345678\n金水\n1\n",
     )
     number = chat.stdout.split("已受理，编号 ", 1)[1].split("。", 1)[0]
     assert yibang("case", "recategorise", number, "--category", "其他").returncode == 0

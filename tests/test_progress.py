@@ -40,6 +40,7 @@ def test_same_user_id_on_another_channel_is_another_citizen(citizen, services):
 def test_progress_mid_form_repeats_the_question(citizen):
     citizen.files()
     citizen.says("我要求助")
+    citizen.says("想问下现在高铁能不能正常出行")
     citizen.says("重新填写")
     answer = citizen.says("查看进度")
     assert "共1件" in answer and "怎么称呼" in answer

@@ -113,7 +113,7 @@ def test_a_push_keeps_the_keyboard_the_citizen_is_using_and_can_bring_choices(te
 
 def test_a_reply_telegram_would_not_take_is_delivered_later_from_the_outbox(telegram):
     alice = telegram.citizen(1001)
-    for answer in ("/start", "张女士", "13912345678", "金水区", "我母亲每周二四六做血液透析，小区封控了出不去"):
+    for answer in ("/start", "我母亲每周二四六做血液透析，小区封控了出不去", "2", "张女士", "13912345678", "金水区"):
         alice.says(answer)
     telegram.api.fail_next(status=429, description="Too Many Requests: retry after 3", retry_after=3,
                            chat_id=alice.id)

@@ -44,7 +44,7 @@ def test_the_same_update_posted_twice_is_handled_once(telegram):
     assert len(telegram.api.sent(1001)) == 1
     with telegram.services.db.reading() as session:
         assert session.scalar(select(func.count()).select_from(InboxMessage)) == 1
-        assert session.scalars(select(Conversation)).one().step == "name"
+        assert session.scalars(select(Conversation)).one().step == "problem"
 
 
 @pytest.mark.parametrize("body", [

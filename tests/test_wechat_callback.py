@@ -78,7 +78,7 @@ def test_slow_handling_answers_success_and_the_reply_comes_once_as_a_customer_se
     wechat.deliver()
     sent = wechat.stand_in.delivered(CUSTOM)
     assert len(sent) == 1
-    assert sent[0]["touser"] == citizen.openid and "怎么称呼" in sent[0]["text"]["content"]
+    assert sent[0]["touser"] == citizen.openid and "请描述" in sent[0]["text"]["content"]
     late = wechat.servers.post(message, safe=True)  # a third retry, after it all
     assert late.text == "success"
     wechat.deliver()
@@ -88,13 +88,14 @@ def test_slow_handling_answers_success_and_the_reply_comes_once_as_a_customer_se
 
 def test_menu_clicks_voice_and_location(wechat):
     citizen = wechat.citizen()
-    assert "怎么称呼" in citizen.event("CLICK", "REQUEST_HELP")
-    assert "手机号" in citizen.sends("voice", MediaId="m1", Format="amr", Recognition="王女士")
+    assert "请描述" in citizen.event("CLICK", "REQUEST_HELP")
+    assert "怎么称呼" in citizen.sends("voice", MediaId="m1", Format="amr", Recognition="想问问现在高铁能不能正常出行")
+    assert "手机号" in citizen.says("王女士")
     assert "哪个区县" in citizen.says("13912345678")
     located = citizen.sends(
         "location", Location_X="34.80", Location_Y="113.66", Scale="15", Label="郑州市金水区花园路"
     )
-    assert "金水区" in located and "请描述" in located
+    assert "金水区" in located and "请核对" in located
     assert "暂时无法识别语音" in citizen.sends("voice", MediaId="m2", Format="amr")
     assert "照片已收到" in citizen.sends("image", PicUrl="http://p/1.jpg", MediaId="m3")
     progress = citizen.event("CLICK", "PROGRESS")
@@ -115,11 +116,12 @@ def test_events_that_are_not_the_citizens_doing_are_acknowledged_and_change_noth
 def test_a_reply_with_a_cdata_terminator_stays_one_well_formed_text(wechat):
     citizen = wechat.citizen(safe=True)
     citizen.says("我要求助")
+    problem = "小区门口 ]]><MsgType>news</MsgType> 的药店关门了，家里老人断药"
+    assert "回复 2 选择 家人/他人" in citizen.says(problem), "numbered choices on WeChat"
+    citizen.says("2")
     citizen.says("张女士")
     citizen.says("13912345678")
-    citizen.says("金水区")
-    problem = "小区门口 ]]><MsgType>news</MsgType> 的药店关门了，家里老人断药"
-    summary = citizen.says(problem)
+    summary = citizen.says("金水区")
     assert problem in summary
 
 

@@ -139,4 +139,4 @@ def test_a_slightly_old_request_within_the_window_is_accepted(wechat):
     servers = wechat.servers
     xml = text_xml(OPENID, "我要求助", 10, servers.now())
     response = servers.post(xml, query=servers.query(timestamp=servers.now() - 299))
-    assert "怎么称呼" in servers.open_reply(response, safe=False)
+    assert "请描述" in servers.open_reply(response, safe=False)

@@ -16,6 +16,7 @@ from handlers.console.accounts import ConsoleAccount
 from handlers.console.dashboard import Figures, dashboard, parse_range
 from handlers.console.ledger import filtered_ledger
 from handlers.console.queue import QueueFilter
+from handlers.console.similar import hot_spots
 from handlers.services import Services
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -40,7 +41,8 @@ class DashboardPages:
     async def show(self, request: Request, account: ConsoleAccount) -> Response:
         start, end = parse_range(self.services, request.query_params.get("from"), request.query_params.get("to"))
         found = await asyncio.to_thread(dashboard, self.services, account, start, end)
-        return self.pages.page("dashboard.html", account, board=found, section="dashboard",
+        spots = await asyncio.to_thread(hot_spots, self.services, account)
+        return self.pages.page("dashboard.html", account, board=found, section="dashboard", hot_spots=spots,
                                span=f"from={start.isoformat()}&to={end.isoformat()}")
 
     async def chart(self, request: Request, account: ConsoleAccount) -> Response:

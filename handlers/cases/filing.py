@@ -13,9 +13,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from config.taxonomy import Promise
+from classifier.person import person_reader
+from config.taxonomy import Promise, Taxonomy
 from handlers.attachments import records as attachments
 from handlers.cases import similar
+from handlers.cases.details import CaseDetails
 from handlers.cases.states import Status
 from handlers.cases.timeline import CITIZEN, add_event
 from handlers.services import Services
@@ -46,6 +48,9 @@ class NewCase:
     actor: str = CITIZEN
     event_text: str | None = None
     event_data: dict[str, Any] = field(default_factory=dict)
+    # the intake's details (address, second number, person in need) and the address's compound or road
+    details: CaseDetails = CaseDetails()
+    place: str | None = None
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,12 @@ def file_new_case(services: Services, session: Session, new: NewCase, now: datet
     taxonomy = services.taxonomy
     cipher = services.cipher
     classification = services.classify(new.problem)
-    urgent = new.danger or classification.urgency.urgent
+    evidence = classification.evidence()
+    # an old person alone who is ill: urgent by who they are, which the words alone may not say
+    person_reason = person_urgency(taxonomy, new.details, new.problem)
+    if person_reason and person_reason not in evidence["urgency"]["reasons"]:
+        evidence["urgency"]["reasons"] = [*evidence["urgency"]["reasons"], person_reason]
+    urgent = new.danger or classification.urgency.urgent or person_reason is not None
     # possibly urgent (待确认紧急): staff confirm or clear it; its deadlines run as for urgent meanwhile
     possible = not urgent and classification.urgency.possible
     levels = taxonomy.urgency
@@ -81,12 +91,14 @@ def file_new_case(services: Services, session: Session, new: NewCase, now: datet
         "phone_enc": cipher.encrypt(new.phone),
         "phone_index": cipher.index(new.phone) if new.phone else None,
         "district": new.district,
+        "details_enc": new.details.seal(cipher),
+        "place": (new.place or None) and new.place[:64],
         "category": category,
         "category_confidence": 1.0 if chosen else classification.category.confidence,
         "needs_review": False if chosen else classification.category.needs_review,
         "urgency": urgency,
         "urgent": urgent,
-        "evidence": classification.evidence(),
+        "evidence": evidence,
         "problem": new.problem,
         "status": Status.RECEIVED.value,
         "created_at": now,
@@ -107,3 +119,8 @@ def file_new_case(services: Services, session: Session, new: NewCase, now: datet
                        user_key=new.user_key, now=now)
     after_commit(session, lambda: services.observer.case_filed(new.channel, category, urgency))
     return FiledCase(id=case_id, number=number, category=category, urgency=urgency, urgent=urgent, promise=promise)
+
+
+def person_urgency(taxonomy: Taxonomy, details: CaseDetails, problem: str) -> str | None:
+    """The urgency reason the person in need adds (taxonomy `intake.person`), or None."""
+    return person_reader(taxonomy.intake.person).urgent_reason(details.person, problem)

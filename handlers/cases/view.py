@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from handlers.attachments.viewing import summaries
+from handlers.cases.details import CaseDetails, describe_person
 from handlers.services import Services
 from handlers.wording import status_label
 from storage.cases import all_cases, case_by_number
@@ -36,6 +37,7 @@ def case_view(services: Services, case: Case, *, timeline: bool = True, reveal: 
     cipher = services.cipher
     name = cipher.decrypt(case.name_enc)
     phone = cipher.decrypt(case.phone_enc)
+    details = CaseDetails.unseal(cipher, case.details_enc)
     view: dict[str, Any] = {
         "number": case.number,
         "status": case.status,
@@ -56,6 +58,11 @@ def case_view(services: Services, case: Case, *, timeline: bool = True, reveal: 
         "returns": case.returns or 0,
         "name": name if reveal else mask_name(name),
         "phone": phone if reveal else mask_phone(phone),
+        "phone2": details.phone2 if reveal else (mask_phone(details.phone2) or None),
+        "address": details.address if reveal or not details.address else redact_identifiers(details.address),
+        "place": case.place,
+        "person_in_need": details.person.to_dict() if details.person else None,
+        "person_in_need_text": describe_person(services.taxonomy, details.person) or None,
         "problem": case.problem if reveal else redact_identifiers(case.problem),
         "contact_due": _iso(services.local(case.contact_due)),
         "resolve_due": _iso(services.local(case.resolve_due)),

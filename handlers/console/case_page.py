@@ -5,16 +5,17 @@ it now (the same `allowed_actions` as the group card's buttons, narrowed by the 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from handlers.attachments.viewing import AttachmentSummary, summaries
-from handlers.cases.actions import allowed_actions
+from handlers.cases.actions import StaffStep, allowed_actions
 from handlers.cases.states import FINAL, Status
 from handlers.cases.timeline import CITIZEN, SYSTEM
 from handlers.console.accounts import ConsoleAccount
 from handlers.console.queue import Deadline, next_deadline
 from handlers.console.scope import CATEGORY, PHONE, URGENCY, may_take, sees_case
+from handlers.console.similar import MERGE_SIMILAR, GroupView, group_view
 from handlers.departments.workflow import department_steps
 from handlers.services import Services
 from handlers.wording import status_label
@@ -75,6 +76,7 @@ class CasePage:
     other_departments: list[str]
     categories: list[str]
     form_id: str  # fresh for each drawing of the page: a form sent twice is done once
+    similar: GroupView | None = None  # its group of similar cases, when it has other open cases
 
 
 def find_case_page(services: Services, account: ConsoleAccount, number: str) -> CasePage | None:
@@ -83,7 +85,12 @@ def find_case_page(services: Services, account: ConsoleAccount, number: str) -> 
         case = case_by_number(session, number[:32])
         if case is None or not sees_case(account, case.department):
             return None
-        return _page(services, account, case, summaries(session, case.id))
+        page = _page(services, account, case, summaries(session, case.id))
+        group = group_view(session, services, case)
+        if group is None:
+            return page
+        merging = [MERGE_SIMILAR] if StaffStep.MERGE in page.actions and may_take(account, MERGE_SIMILAR) else []
+        return replace(page, similar=group, actions=[*page.actions, *merging])
 
 
 def _page(services: Services, account: ConsoleAccount, case: Case, photos: list[AttachmentSummary]) -> CasePage:

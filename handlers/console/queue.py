@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from handlers.cases.states import OPEN, Status
 from handlers.console.scope import Scoped
+from handlers.console.similar import group_counts, one_row_per_group
 from handlers.services import Services
 from handlers.wording import status_label
 from storage.models import Case
@@ -112,6 +113,7 @@ class QueueRow:
     department: str | None
     received: datetime  # local time
     deadline: Deadline | None
+    similar: int = 0  # open cases in its group of similar cases (two or more), shown as one row
 
 
 @dataclass(frozen=True)
@@ -198,16 +200,19 @@ def queue_page(services: Services, account: Scoped, wanted: QueueFilter) -> Queu
     now = services.clock.now()
     with services.db.reading() as session:
         statement = _searched(services, session, _filtered(services, account, wanted, now), wanted.search)
+        if wanted.status == "" and not wanted.search:
+            statement = one_row_per_group(statement, account)
         total = session.scalar(statement.with_only_columns(func.count(Case.id)).order_by(None)) or 0
         pages = max(1, -(-total // PAGE_SIZE))
         page = min(wanted.page, pages)
         ordered = statement.order_by(sql_case((and_(Case.urgent.is_(True)), 0), else_=1), _next_due(), Case.id)
         cases = session.scalars(ordered.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+        groups = group_counts(session, [case.id for case in cases])
         rows = [
             QueueRow(number=case.number, urgent=case.urgent, category=case.category, district=case.district,
                      status=case.status, status_label=status_label(services.taxonomy, case.status),
                      department=case.department, received=services.local(case.created_at),
-                     deadline=next_deadline(services, case, now))
+                     deadline=next_deadline(services, case, now), similar=groups.get(case.id, 0))
             for case in cases
         ]
     return QueuePage(rows, total, page, pages)

@@ -12,8 +12,10 @@ import logging
 from collections.abc import Mapping
 
 from handlers.cases.actions import ActionRefused, CaseDesk, StaffStep, Step
+from handlers.cases.merging import merge_group
 from handlers.console.accounts import ConsoleAccount
 from handlers.console.scope import ACCEPT, CATEGORY, PHONE, RETURN, URGENCY, may_take, sees_case
+from handlers.console.similar import MERGE_SIMILAR
 from handlers.departments.workflow import accept, hand_back
 from handlers.services import Services
 from handlers.staff.desk import TEXT_STEPS, at_desk, may_start
@@ -22,7 +24,7 @@ from storage.models import Case
 
 log = logging.getLogger(__name__)
 MAX_TEXT = 2000
-CONSOLE_STEPS = (CATEGORY, URGENCY, PHONE, ACCEPT, RETURN)
+CONSOLE_STEPS = (CATEGORY, URGENCY, PHONE, ACCEPT, RETURN, MERGE_SIMILAR)
 
 
 class NotVisible(LookupError):
@@ -77,6 +79,8 @@ def _work(services: Services, step: str, form: Mapping[str, str]) -> Step:
         return lambda desk, case: desk.assign(case, department)
     if step == ACCEPT:
         return accept
+    if step == MERGE_SIMILAR:
+        return merge_group
     if step == RETURN:
         reason = str(form.get("text", ""))[:MAX_TEXT]
         return lambda desk, case: hand_back(desk, case, reason)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from classifier import Classification
 from handlers.cases.timeline import CITIZEN, add_event
+from handlers.conversation import correction
 from handlers.conversation.filing import file_case
 from handlers.conversation.turn import Turn
 from storage.cases import case_by_number
@@ -74,3 +75,4 @@ def choose(turn: Turn, index: int) -> None:
                   data={"field": "category", "old": guess, "new": chosen, "options": list(options),
                         "problem": turn.slots["problem"]})
     turn.reset()
+    correction.offer_after_filing(turn, number)

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from handlers.conversation import (
     category_choice,
+    correction,
     danger,
     instant_answers,
     intake,
@@ -25,7 +26,7 @@ from handlers.conversation import media as files
 from handlers.conversation.filing import file_case
 from handlers.conversation.intents import Command, Intent, is_greeting, recognise
 from handlers.conversation.turn import IDLE, Turn
-from handlers.conversation.validators import Reject, clean_text, meaningful_length, parse_problem
+from handlers.conversation.validators import Reject, clean_text, meaningful_length
 from handlers.messages import IncomingKind
 from handlers.wording import match_choice
 
@@ -112,6 +113,10 @@ def _on_command(turn: Turn, command: Command) -> None:
         else:
             turn.go(IDLE)
             turn.say("nothing_to_cancel")
+    elif intent is Intent.BACK and command.argument:
+        # 修改 编号: correct a filed case's phone, address or district
+        if not correction.start(turn, command.argument):
+            _reprompt(turn)
     elif intent is Intent.BACK:
         if intake.in_intake(turn.step):
             intake.back(turn)
@@ -200,24 +205,7 @@ def _idle_reprompt(turn: Turn) -> None:
 
 
 def _slot_text(turn: Turn, text: str) -> None:
-    slot = intake.SLOTS[turn.step]
-    if slot.name != "problem" and not turn.slots.get("problem") and _is_emergency_story(turn, text):
-        # Someone answers "name?" with "my wife's waters broke": that is the problem, and it is urgent.
-        intake.set_value(turn, "problem", clean_text(text))
-        intake.ask_slot(turn, slot)
-        return
-    intake.fill(turn, slot, text)
-
-
-def _is_emergency_story(turn: Turn, text: str) -> bool:
-    dialogue = turn.taxonomy.dialogue
-    letters = sum(1 for ch in text if ch.isalpha())
-    # A name, a phone or a district is shorter than any story; only a story is worth classifying here.
-    if letters < dialogue.problem_min or isinstance(
-        parse_problem(text, dialogue.problem_min, dialogue.problem_max), Reject
-    ):
-        return False
-    return bool(turn.services.classify(text).urgency.danger)
+    intake.answer(turn, intake.SLOTS[turn.step], text)
 
 
 def _slot_choice(turn: Turn, index: int) -> None:
@@ -238,8 +226,9 @@ def _confirm_choice(turn: Turn, index: int) -> None:
     if index == 0:
         if category_choice.offer(turn):  # unsure of the category: the citizen chooses, then it is filed
             return
-        file_case(turn)
+        number = file_case(turn)
         turn.reset()
+        correction.offer_after_filing(turn, number)
     elif index == 1:
         turn.go(intake.EDIT_WHICH)
         turn.ask(turn.texts.ask_edit_which, intake.edit_choices(turn))
@@ -413,6 +402,14 @@ register(
         on_choice=supplement.choose,
     ),
 )
+
+# after filing, and 修改 编号: correcting a filed case's phone, address or district
+register(correction.FILED, Step(on_text=_free_text, reprompt=correction.filed_reprompt, choices=correction.filed_choices,
+                                on_choice=correction.from_filed, synonyms=correction.back_words))
+register(correction.CORRECT_WHICH, Step(on_text=_unknown_choice(correction.reprompt), reprompt=correction.reprompt,
+                                        choices=correction.which_choices, on_choice=correction.choose))
+register(correction.CORRECT_VALUE, Step(on_text=correction.given, reprompt=correction.reprompt,
+                                        choices=correction.value_choices, on_choice=correction.choose_value))
 
 register(
     instant_answers.FOLLOW_UP,

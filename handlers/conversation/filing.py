@@ -7,6 +7,7 @@ All in the citizen's transaction: "已受理，编号 …" is said only for a ca
 from __future__ import annotations
 
 from handlers.cases.filing import NewCase, file_new_case
+from handlers.conversation import reading, summary
 from handlers.conversation.turn import Turn
 from handlers.wording import duration
 
@@ -34,6 +35,8 @@ def file_case(turn: Turn, *, category: str | None = None) -> str:
             danger=bool(slots.get("danger")),
             category=category,
             event_data={"district_prefilled": bool(slots.get("district_prefilled"))},
+            details=summary.details(turn, summary.person_facts(turn)),
+            place=slots.get(reading.PLACE) or None,
         ),
         turn.now,
     )

@@ -2,7 +2,7 @@
 of the same category before a new one is made).
 
 When the form is complete and before the summary, a problem that matches an open case of the same district
-at the same named place with high confidence (the model's `offer_threshold`) is offered to follow that
+at the same named place (both name it) with high confidence (the model's `offer_threshold`) is offered to follow that
 case's group, through its representative (the oldest open case): "1 关注该求助的办理进展（不再单独登记）/
 2 仍然单独提交". Following puts the citizen on the representative's followers (they get its every update,
 result and revisit), records their words on its timeline and tells staff how many now follow it; 2 goes on
@@ -13,12 +13,14 @@ across districts, nor twice in one form.
 
 from __future__ import annotations
 
+from classifier.similarity import Features
 from handlers.cases import similar
 from handlers.cases.actions import Actor, CaseDesk
 from handlers.cases.timeline import CITIZEN, add_event
 from handlers.conversation.turn import Turn
 from handlers.staff import notices as staff_notices
 from handlers.wording import citizen_words
+from storage import similar as index
 from storage.cases import case_by_number, follow, followers_of, is_citizen_of
 
 OFFER = "similar_offer"
@@ -43,7 +45,7 @@ def offer(turn: Turn) -> bool:
     matches = similar.find(turn.session, services, features, district=slots["district"], now=turn.now,
                            threshold=model.config.offer_threshold)
     for match in matches:
-        if match.status not in similar.OPEN_STATUSES:
+        if match.status not in similar.OPEN_STATUSES or not _same_place(turn, features, match):
             continue
         group = similar.group_of(turn.session, match.case_id)
         representative = group.representative
@@ -57,6 +59,11 @@ def offer(turn: Turn) -> bool:
         _ask(turn, case.number, group)
         return True
     return False
+
+
+def _same_place(turn: Turn, features: Features, match: similar.Match) -> bool:
+    document = index.document(turn.session, match.case_id)
+    return document is not None and turn.services.similarity.same_place(features, document.terms)
 
 
 def choices(turn: Turn) -> tuple[str, ...]:

@@ -40,6 +40,7 @@ def anonymise_case(session: Session, texts: Texts, case: Case, now: datetime, *,
     case.name_enc = None
     case.phone_enc = None
     case.phone_index = None
+    case.details_enc = None
     case.user_key = ANONYMOUS
     case.chat_key = ANONYMOUS
     erase_for_case(session, case.id)

@@ -22,6 +22,7 @@ def rekey(services: Services) -> PrivacyReport:
         for case in session.scalars(select(Case)):
             case.name_enc = cipher.rotate(case.name_enc)
             case.phone_enc = cipher.rotate(case.phone_enc)
+            case.details_enc = cipher.rotate(case.details_enc)
             phone = cipher.decrypt(case.phone_enc)
             case.phone_index = cipher.index(phone) if phone else None
             report.cases += 1

@@ -6,13 +6,14 @@ The card itself is rendered when it is sent (`render_card`), so it shows the cas
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session, object_session
 
 from handlers.cases import similar
 from handlers.cases.actions import allowed_actions
+from handlers.cases.details import CaseDetails, detail_lines
 from handlers.cases.states import OPEN, Status
 from handlers.cases.timeline import CITIZEN, SYSTEM
 from handlers.delivery import payloads
@@ -66,6 +67,7 @@ def render_card(services: Services, case: Case) -> str:
         district=case.district or texts.masked_none,
         name=mask_name(cipher.decrypt(case.name_enc)) or texts.masked_none,
         phone=mask_phone(cipher.decrypt(case.phone_enc)) or texts.masked_none,
+        details=detail_lines(taxonomy, staff_details(services, case)),
         problem=citizen_words(case.problem),
         contact_due=when(case.contact_due),
         resolve_due=when(case.resolve_due),
@@ -98,6 +100,13 @@ def similar_lines(services: Services, case: Case) -> str:
     if following:
         lines += "\n" + texts.card_followers.format(count=following)
     return lines
+
+
+def staff_details(services: Services, case: Case) -> CaseDetails:
+    """The case's details as staff see them on a card: the second number masked like the first."""
+    details = CaseDetails.unseal(services.cipher, case.details_enc)
+    return replace(details, phone2=mask_phone(details.phone2) or None,
+                   address=citizen_words(details.address) if details.address else None)
 
 
 def possibly_urgent(services: Services, case: Case) -> bool:

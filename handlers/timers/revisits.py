@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from handlers.cases.actions import Actor, CaseDesk
 from handlers.cases.states import Status
 from handlers.cases.timeline import NOT_TOLD, SYSTEM, add_event, change_status
+from handlers.conversation.correction import FILED
 from handlers.conversation.dialogue import MENU
 from handlers.conversation.revisit_answers import REVISIT, STEPS, answer_labels, question
 from handlers.conversation.turn import IDLE
@@ -43,7 +44,8 @@ SWEEP = "revisits"
 # Solved and waiting for the citizen: for the question (已办结) or for their satisfaction (已回访).
 AWAITING = (Status.RESOLVED.value, Status.REVISITED.value)
 # Steps at which a citizen is not in the middle of anything: the idle chat and the greeting menu.
-FREE_STEPS = frozenset({IDLE, MENU})
+# where a citizen is not in the middle of anything: idle, the menu, just told their case number
+FREE_STEPS = frozenset({IDLE, MENU, FILED})
 
 
 @dataclass

@@ -68,6 +68,10 @@ class FilesCases:
                 answer = self.answer(district)
             elif "请描述" in answer:
                 answer = self.answer(problem)
+            elif "是为谁求助" in answer:
+                answer = self.answer("2")
+            elif "具体地址或小区" in answer:
+                answer = self.answer("跳过")
             elif "继续使用" in answer:
                 answer = self.answer("1")
             elif "正在办理的求助" in answer:
