@@ -227,7 +227,6 @@ class ConsoleTexts(BaseModel):
     evidence: str
     evidence_keywords: str
     evidence_confidence: str
-    evidence_none: str
     name: str
     phone: str
     district: str
@@ -277,7 +276,6 @@ class ConsoleTexts(BaseModel):
     satisfaction_none: str
     chart_alt: str
     dashboard_export: str
-    nav_department_note: str
 
 
 class Texts(BaseModel):

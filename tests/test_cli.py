@@ -136,3 +136,29 @@ def test_staff_list_add_remove(env):
     assert run(["staff", "remove", "telegram:12345"], env).returncode == 0
     assert run(["staff", "remove", "telegram:12345"], env).returncode == 1
     assert run(["staff", "add", "1", "--role", "boss"], env).returncode == 2
+
+
+def test_the_first_supervisor_and_a_department_account(env):
+    added = run(["staff", "add", "web:wang", "--role", "supervisor", "--name", "王主任"], env)
+    assert added.returncode == 0, added.stderr
+    assert "web:wang is now supervisor" in added.stdout
+    assert run(["staff", "password", "web:wang"], env, "correct horse battery\n").returncode == 0
+    department = run(["staff", "add", "web:shang", "--department", "市商务局"], env)
+    assert department.returncode == 0, department.stderr
+    listed = json.loads(run(["staff", "list", "--json"], env).stdout)
+    assert {"who": "web:wang", "role": "supervisor", "source": "database", "name": "王主任",
+            "department": ""} in listed
+    assert {"who": "web:shang", "role": "handler", "source": "database", "name": "",
+            "department": "市商务局"} in listed
+    assert "correct horse" not in json.dumps(listed)
+
+
+def test_what_the_staff_commands_refuse(env):
+    assert run(["staff", "add", "web:x", "--department", "不存在的部门"], env).returncode == 2
+    assert run(["staff", "add", "telegram:1", "--department", "市商务局"], env).returncode == 2
+    assert run(["staff", "password", "web:nobody"], env, "correct horse battery\n").returncode == 2
+    assert run(["staff", "add", "web:wang"], env).returncode == 0
+    short = run(["staff", "password", "web:wang"], env, "short\n")
+    assert short.returncode == 2 and "at least 8" in short.stderr
+    assert run(["staff", "password", "telegram:1"], env, "correct horse battery\n").returncode == 2
+    assert run(["staff", "remove", "web:wang"], env).returncode == 0

@@ -181,6 +181,18 @@ def test_a_new_password_or_a_removal_ends_every_session(services, browser, anoth
     assert another_browser.get("/staff/").url.path == "/staff/login"
 
 
+def test_sessions_left_idle_are_cleared_at_the_next_login(services, clock):
+    from storage.models import ConsoleSession
+
+    make_account(services, "wang")
+    make_account(services, "li")
+    log_in(services, "wang", PASSWORD)
+    clock.advance(minutes=45)
+    log_in(services, "li", PASSWORD)
+    with services.db.reading() as session:
+        assert [row.member.user_key for row in session.query(ConsoleSession).all()] == ["li"]
+
+
 def test_a_session_token_is_kept_only_hashed(services):
     make_account(services, "wang")
     token = log_in(services, "wang", PASSWORD).token

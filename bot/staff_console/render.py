@@ -42,7 +42,6 @@ class Pages:
         html = self.env.get_template(name).render(
             t=texts.console, texts=texts, platform=self.services.taxonomy.platform, account=account,
             role_label=self.role_label(account) if account else "", urgency=self.services.taxonomy.urgency,
-            dashboard=True, export=True,
             prefix=self.prefix, now=self.services.local(self.services.clock.now()), **context)
         return HTMLResponse(html, status_code=status_code, headers={**PAGE_HEADERS, **(headers or {})})
 

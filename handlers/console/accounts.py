@@ -22,6 +22,7 @@ from handlers.staff.directory import ROLES, StaffUser, add_member, role_of
 from storage.console import (
     WEB,
     add_session,
+    end_idle_sessions,
     end_session,
     end_sessions_of,
     find_session,
@@ -148,6 +149,8 @@ def log_in(services: Services, username: str, password: str) -> LoginResult:
             member.password_hash = hash_password(password)
         token = secrets.token_urlsafe(32)
         add_session(session, member.id, token_hash(token), secrets.token_urlsafe(24), now)
+        # sessions left idle (a browser closed without 退出) go at the next login, anyone's
+        end_idle_sessions(session, now - timedelta(minutes=settings.staff_session_idle_minutes))
     log.info("console login: %s:%s", WEB, username)
     return LoginResult(token=token)
 

@@ -58,11 +58,6 @@ def take_step(services: Services, account: ConsoleAccount, form_id: str, number:
     return said
 
 
-def reveal_phone(services: Services, account: ConsoleAccount, form_id: str, number: str) -> str | None:
-    """查看电话 for a supervisor: the full number, recorded on the timeline; None for a form already done."""
-    return take_step(services, account, form_id, number, PHONE, {})
-
-
 def _visible(services: Services, account: ConsoleAccount, number: str) -> None:
     with services.db.reading() as session:
         case = case_by_number(session, number[:32])
