@@ -14,7 +14,9 @@ from sqlalchemy import select
 from support.wechat_stand_in import CUSTOM
 
 import bot.wechat.route
+from bot.wechat.reply import reply_text
 from handlers.delivery import deferred
+from handlers.delivery.late_replies import stored_replies
 from handlers.health import health
 from storage.models import Conversation, InboxMessage, OutboxMessage
 
@@ -36,6 +38,15 @@ def crashing_handler(wechat, monkeypatch):
     release.set()
 
 
+def _answer_given(wechat, openid: str) -> str:
+    """What the handlers answered the citizen's (only) message, as WeChat draws it."""
+    with wechat.services.db.reading() as session:
+        message = session.scalars(select(InboxMessage).where(InboxMessage.user_key == openid)).one()
+    replies = stored_replies(wechat.services, "wechat", openid, message.message_id)
+    assert replies
+    return reply_text(wechat.services.taxonomy, replies)
+
+
 def _late_rows(wechat) -> list[OutboxMessage]:
     with wechat.services.db.reading() as session:
         return list(session.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key.like("%late-reply%"))))
@@ -53,7 +64,7 @@ def test_a_message_deferred_and_then_lost_is_handled_again_and_answered(wechat, 
     wechat.services.clock.advance(seconds=21)
     wechat.deliver()
     [sent] = wechat.stand_in.delivered(CUSTOM)
-    assert sent["touser"] == citizen.openid and "怎么称呼" in sent["text"]["content"]
+    assert sent["touser"] == citizen.openid and sent["text"]["content"] == _answer_given(wechat, citizen.openid)
     assert wechat.count(InboxMessage) == 1 and wechat.count(Conversation) == 1
     assert [row.status for row in _late_rows(wechat)] == ["sent"]
 
@@ -99,7 +110,10 @@ def test_a_write_lock_held_elsewhere_keeps_the_budget_and_healthz_and_loses_noth
         other.close()
     wechat.deliver()
     [sent] = wechat.stand_in.delivered(CUSTOM)
-    assert "怎么称呼" in sent["text"]["content"]
+    with wechat.services.db.reading() as session:
+        latest = max(session.scalars(select(InboxMessage)), key=lambda row: row.id)
+    assert sent["text"]["content"] == reply_text(wechat.services.taxonomy, stored_replies(
+        wechat.services, "wechat", citizen.openid, latest.message_id))
     assert list((wechat.services.settings.data_dir / "deferred").glob("*.msg")) == []
 
 
@@ -115,7 +129,7 @@ def test_a_spooled_message_whose_process_died_is_moved_in_and_answered(wechat):
     assert deferred.sweep_spool(services, grace=timedelta(0))["handled"] == 1
     wechat.deliver()
     [sent] = wechat.stand_in.delivered(CUSTOM)
-    assert "怎么称呼" in sent["text"]["content"]
+    assert sent["text"]["content"] == _answer_given(wechat, citizen.openid)
     late = deferred.Kept(incoming.__class__(**{**incoming.__dict__, "message_id": "777"}), None,
                          services.clock.now())
     deferred.spool(services, late)
