@@ -288,3 +288,22 @@ def test_the_second_taxonomy_reads_the_same_way(settings, database, clock):
     summary = citizen.says("二七区幸福家园5栋")
     assert "地址：幸福家园5栋" in summary and "求助对象：母亲，80岁，老人" in summary
     assert "电话：0371-63812345" in summary
+
+
+def test_the_console_case_page_shows_the_person_in_need_and_the_address(citizen, services, browser):
+    from support.console_world import make_account
+
+    from handlers.cases.actions import SUPERVISOR
+
+    citizen.says("我母亲78岁独居，最近一直咳嗽，小区封着没法去医院")
+    citizen.says("2")
+    citizen.says("刘先生 13912345678，备用0371-63812345")
+    citizen.says("金水区")
+    confirm(citizen)
+    number = only_case(services).number
+    make_account(services, "wang", SUPERVISOR, name="王主任")
+    browser.log_in("wang")
+    page = browser.get(f"/staff/cases/{number}")
+    assert page.status_code == 200
+    assert "<dt>求助对象</dt><dd>母亲，78岁，老人、独居</dd>" in page.text
+    assert "<dt>备用电话</dt><dd>0371-****2345</dd>" in page.text

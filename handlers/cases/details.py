@@ -58,3 +58,11 @@ def detail_lines(taxonomy: Taxonomy, details: CaseDetails) -> str:
     if phone2:
         lines.append(texts.summary_phone2.format(phone=phone2))
     return "".join(lines)
+
+
+def detail_pairs(taxonomy: Taxonomy, details: CaseDetails) -> list[tuple[str, str]]:
+    """(label, value) for what is known, for pages that lay the case out as a list of facts."""
+    texts = taxonomy.texts
+    pairs = [(texts.field_for_whom, describe_person(taxonomy, details.person)),
+             (texts.field_address, details.address or ""), (texts.field_phone2, details.phone2 or "")]
+    return [(label, value) for label, value in pairs if value]

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from handlers.attachments.viewing import AttachmentSummary, summaries
 from handlers.cases.actions import StaffStep, allowed_actions
+from handlers.cases.details import detail_pairs
 from handlers.cases.states import FINAL, Status
 from handlers.cases.timeline import CITIZEN, SYSTEM
 from handlers.console.accounts import ConsoleAccount
@@ -18,6 +19,7 @@ from handlers.console.scope import CATEGORY, PHONE, URGENCY, may_take, sees_case
 from handlers.console.similar import MERGE_SIMILAR, GroupView, group_view
 from handlers.departments.workflow import department_steps
 from handlers.services import Services
+from handlers.staff.notices import staff_details
 from handlers.wording import status_label
 from storage.cases import case_by_number
 from storage.encryption import mask_name, mask_phone, redact_identifiers
@@ -63,6 +65,8 @@ class CasePage:
     name: str
     phone: str
     has_phone: bool
+    # the person in need, the address, a second number (masked): what only some requests have
+    details: list[tuple[str, str]]
     problem: str
     supplements: list[TimelineLine]
     result: str | None
@@ -128,6 +132,7 @@ def _page(services: Services, account: ConsoleAccount, case: Case, photos: list[
         name=mask_name(cipher.decrypt(case.name_enc)) or taxonomy.texts.masked_none,
         phone=mask_phone(phone) or taxonomy.texts.masked_none,
         has_phone=bool(phone),
+        details=detail_pairs(taxonomy, staff_details(services, case)),
         problem=redact_identifiers(case.problem),
         supplements=[_line(services, event) for event in case.events if event.kind == "supplement"],
         result=case.result,
