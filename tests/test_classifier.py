@@ -336,7 +336,11 @@ def test_evidence_is_complete_and_json_ready(classifier):
 def test_any_text_is_classified(classifier, text):
     result = classifier.classify(text)
     assert result.category.name in classifier_categories()
-    assert result.urgency.level in ("紧急", "一般")
+    # one of the three levels, and the flags agree with it
+    urgency = result.urgency
+    assert urgency.level in ("紧急", "一般", "待确认紧急")
+    assert urgency.urgent == (urgency.level == "紧急")
+    assert urgency.possible == (urgency.level == "待确认紧急")
     assert result.district.name is None or result.district.evidence
 
 
