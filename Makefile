@@ -17,8 +17,13 @@ $(STAMP): pyproject.toml
 run: install
 	$(BIN)/yibang run
 
+# The suite waits on sockets, subprocesses and a browser much of the time: four workers share two cores
+# well. Each test file stays on one worker (its module fixtures: a browser, a web app). TEST_WORKERS=0 runs
+# it in one process.
+TEST_WORKERS ?= 4
+
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: install
 	$(BIN)/ruff check .
