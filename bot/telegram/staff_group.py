@@ -141,12 +141,7 @@ class StaffGroup:
         said = await on_writer_thread(self.services, accept_in_chat, self.services, who, str(update_id), press.number)
         if said is None:  # a redelivered press, answered the first time
             return
-        await _answer(query, said)
-        try:
-            await bot.edit_message_reply_markup(chat_id=message.chat.id, message_id=message.message_id,
-                                                reply_markup=None)
-        except TelegramError as exc:
-            log.info("could not take the accept button off %s: %s", message.message_id, exc)
+        await _answer_and_drop_buttons(bot, query, message, said)
 
     async def _danger_contacted(self, bot: Bot, query: CallbackQuery, message: MaybeInaccessibleMessage,
                                 press: card.Press, who: StaffUser, update_id: int) -> None:
@@ -156,12 +151,7 @@ class StaffGroup:
                                       alert_id)
         if said is None:  # a redelivered press, answered the first time
             return
-        await _answer(query, said)
-        try:
-            await bot.edit_message_reply_markup(chat_id=message.chat.id, message_id=message.message_id,
-                                                reply_markup=None)
-        except TelegramError as exc:
-            log.info("could not take the contacted button off %s: %s", message.message_id, exc)
+        await _answer_and_drop_buttons(bot, query, message, said)
 
     def _step(self, press: card.Press) -> Step | None:
         texts = self.texts
@@ -297,3 +287,14 @@ def _mention(template: str, name: str, number: str, user: User) -> list[MessageE
 def _utf16(text: str) -> int:
     """Telegram measures entities in UTF-16 code units."""
     return len(text.encode("utf-16-le")) // 2
+
+
+async def _answer_and_drop_buttons(bot: Bot, query: CallbackQuery, message: MaybeInaccessibleMessage,
+                                   said: str) -> None:
+    """Answer a one-time press, then take its buttons off the message so nobody presses it again."""
+    await _answer(query, said)
+    try:
+        await bot.edit_message_reply_markup(chat_id=message.chat.id, message_id=message.message_id,
+                                            reply_markup=None)
+    except TelegramError as exc:
+        log.info("could not take the buttons off %s: %s", message.message_id, exc)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from handlers.conversation import (
     category_choice,
@@ -222,6 +223,11 @@ def _unknown_choice(reprompt: Callable[[Turn], None]) -> Callable[[Turn, str], N
     return handle
 
 
+def _choice_step(reprompt: Callable[[Turn], None], **rest: Any) -> Step:
+    """A step that waits for one of its choices: anything else is told so and asked again."""
+    return Step(on_text=_unknown_choice(reprompt), reprompt=reprompt, **rest)
+
+
 def _confirm_choice(turn: Turn, index: int) -> None:
     if index == 0:
         if category_choice.offer(turn):  # unsure of the category: the citizen chooses, then it is filed
@@ -347,9 +353,8 @@ for _slot in intake.INTAKE:
     )
 register(
     intake.CONFIRM,
-    Step(
-        on_text=_unknown_choice(intake.reprompt),
-        reprompt=intake.reprompt,
+    _choice_step(
+        intake.reprompt,
         choices=intake.confirm_choices,
         on_choice=_confirm_choice,
         synonyms=_affirm_only,
@@ -357,18 +362,16 @@ register(
 )
 register(
     intake.EDIT_WHICH,
-    Step(
-        on_text=_unknown_choice(intake.reprompt),
-        reprompt=intake.reprompt,
+    _choice_step(
+        intake.reprompt,
         choices=intake.edit_choices,
         on_choice=intake.choose_edit,
     ),
 )
 register(
     intake.REUSE_CONTACT,
-    Step(
-        on_text=_unknown_choice(intake.reprompt),
-        reprompt=intake.reprompt,
+    _choice_step(
+        intake.reprompt,
         choices=intake.reuse_contact_choices,
         on_choice=intake.reuse_contact,
         synonyms=_affirm_deny(1),
@@ -377,27 +380,24 @@ register(
 # the offer to follow an open case telling the same problem, before the summary
 register(
     similar_offer.OFFER,
-    Step(
-        on_text=_unknown_choice(similar_offer.reprompt),
-        reprompt=similar_offer.reprompt,
+    _choice_step(
+        similar_offer.reprompt,
         choices=similar_offer.choices,
         on_choice=similar_offer.choose,
     ),
 )
 register(
     category_choice.CHOOSE_CATEGORY,
-    Step(
-        on_text=_unknown_choice(category_choice.reprompt),
-        reprompt=category_choice.reprompt,
+    _choice_step(
+        category_choice.reprompt,
         choices=category_choice.choices,
         on_choice=category_choice.choose,
     ),
 )
 register(
     supplement.SUPPLEMENT,
-    Step(
-        on_text=_unknown_choice(supplement.reprompt),
-        reprompt=supplement.reprompt,
+    _choice_step(
+        supplement.reprompt,
         choices=supplement.choices,
         on_choice=supplement.choose,
     ),
@@ -406,7 +406,7 @@ register(
 # after filing, and 修改 编号: correcting a filed case's phone, address or district
 register(correction.FILED, Step(on_text=_free_text, reprompt=correction.filed_reprompt, choices=correction.filed_choices,
                                 on_choice=correction.from_filed, synonyms=correction.back_words))
-register(correction.CORRECT_WHICH, Step(on_text=_unknown_choice(correction.reprompt), reprompt=correction.reprompt,
+register(correction.CORRECT_WHICH, _choice_step(correction.reprompt,
                                         choices=correction.which_choices, on_choice=correction.choose))
 register(correction.CORRECT_VALUE, Step(on_text=correction.given, reprompt=correction.reprompt,
                                         choices=correction.value_choices, on_choice=correction.choose_value))
@@ -424,9 +424,8 @@ register(
 # 回访: the revisit sweep asks; the answers are handled here, each a step waiting as long as a revisit does
 register(
     revisit_answers.REVISIT,
-    Step(
-        on_text=_unknown_choice(revisit_answers.reprompt),
-        reprompt=revisit_answers.reprompt,
+    _choice_step(
+        revisit_answers.reprompt,
         choices=revisit_answers.answer_choices,
         on_choice=revisit_answers.answer,
         lifetime=revisit_answers.lifetime,
@@ -434,9 +433,8 @@ register(
 )
 register(
     revisit_answers.SATISFACTION,
-    Step(
-        on_text=_unknown_choice(revisit_answers.reprompt),
-        reprompt=revisit_answers.reprompt,
+    _choice_step(
+        revisit_answers.reprompt,
         choices=revisit_answers.satisfaction_choices,
         on_choice=revisit_answers.rate,
         lifetime=revisit_answers.lifetime,
